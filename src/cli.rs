@@ -1,0 +1,141 @@
+//! Command-line definitions (clap). Every option here can also be set in `sources.toml`; the
+//! command line wins.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgAction, Parser};
+
+use crate::config::{Mode, Overrides};
+use crate::output::Format;
+
+/// One query, many sources, one live table.
+///
+/// scatter sends a query to many sources at once (PostgreSQL, MySQL/MariaDB, SQLite, HTTP JSON
+/// APIs, commands, CSV/JSON files, simulated sources), shows each source's state, latency and
+/// row count live, and merges the rows into one sorted table.
+///
+/// With a terminal, scatter opens the dashboard. With --once, --format, or when stdout is not a
+/// terminal, it runs one gather and prints the result.
+///
+/// Exit codes: 0 every source ok; 2 usage or config error; 3 partial result (some sources failed
+/// or timed out); 4 no result (fail-fast abort, or no source succeeded); 1 anything else.
+#[derive(Debug, Parser)]
+#[command(name = "scatter", version, max_term_width = 100)]
+pub struct Cli {
+    /// The query to send (overrides `query` in the config; sources with their own query keep it).
+    pub query: Option<String>,
+
+    /// Config file [default: ./sources.toml, then ~/.config/scatter/sources.toml].
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Run one gather without the dashboard and print the result to stdout.
+    #[arg(long)]
+    pub once: bool,
+
+    /// Output format of --once (implies --once).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// Time limit per source, e.g. 3s or 500ms [config: gather.timeout; default 10s].
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pub timeout: Option<Duration>,
+
+    /// Time limit for the whole gather [config: gather.deadline; default none].
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pub deadline: Option<Duration>,
+
+    /// Sources queried at once; 0 = all [config: gather.concurrency; default 8].
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+
+    /// partial: gather all it can; fail-fast: cancel the rest at the first failure
+    /// [config: gather.mode; default partial].
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub mode: Option<Mode>,
+
+    /// Sort keys, comma-separated; a leading - sorts descending, nulls always last
+    /// (e.g. --sort price,-model) [config: merge.sort].
+    #[arg(
+        long,
+        value_name = "KEYS",
+        value_delimiter = ',',
+        allow_hyphen_values = true
+    )]
+    pub sort: Option<Vec<String>>,
+
+    /// Most rows in the merged result; 0 = all [config: merge.limit].
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+
+    /// Only the sources with this name or tag (repeatable).
+    #[arg(long, value_name = "NAME|TAG", action = ArgAction::Append)]
+    pub only: Vec<String>,
+
+    /// Dashboard: re-run every DURATION [config: gather.watch].
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pub watch: Option<Duration>,
+
+    /// Allow statements that write (sessions are read-only otherwise) [config: allow_writes].
+    #[arg(long)]
+    pub allow_writes: bool,
+
+    /// Log file [default: ~/.local/state/scatter/scatter.log].
+    #[arg(long, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+
+    /// More detail in the log file (-v debug, -vv trace).
+    #[arg(short, long, action = ArgAction::Count)]
+    pub verbose: u8,
+}
+
+impl Cli {
+    /// Whether to run headless: asked for, or stdout is not a terminal.
+    #[must_use]
+    pub fn is_headless(&self, stdout_is_terminal: bool) -> bool {
+        self.once || self.format.is_some() || !stdout_is_terminal
+    }
+
+    /// The values that override the config file.
+    #[must_use]
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            query: self.query.clone(),
+            timeout: self.timeout,
+            deadline: self.deadline,
+            concurrency: self.concurrency,
+            mode: self.mode,
+            sort: self.sort.clone(),
+            limit: self.limit,
+            only: self.only.clone(),
+            watch: self.watch,
+            allow_writes: self.allow_writes,
+        }
+    }
+}
+
+fn duration(s: &str) -> Result<Duration, String> {
+    crate::config::parse_duration(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sort_accepts_descending_keys() {
+        let cli = Cli::try_parse_from(["scatter", "--sort", "-price,model"]).unwrap();
+        assert_eq!(
+            cli.sort,
+            Some(vec!["-price".to_owned(), "model".to_owned()])
+        );
+    }
+}

@@ -1,0 +1,528 @@
+//! `sources.toml`: parse, interpolate `${VAR}`, validate, and layer command-line overrides.
+//!
+//! [`Config::load`] is the only way in; every error it returns names the file and line.
+
+mod check;
+mod kinds;
+mod raw;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use check::{EnvLookup, interpolate, parse_duration};
+pub use kinds::KINDS;
+
+use crate::merge::{MergeSpec, SortKey};
+use check::Ctx;
+use raw::{RawFile, RawGather, RawMerge, RawSource};
+
+/// Per-source row cap when the file sets none: large enough for real work, small enough that
+/// one runaway source cannot take the machine's memory (about 100 MB at 10 narrow columns).
+pub const DEFAULT_MAX_ROWS_PER_SOURCE: usize = 1_000_000;
+/// Total row cap across all sources when the file sets none.
+pub const DEFAULT_MAX_ROWS: usize = 5_000_000;
+
+/// A configuration error: what is wrong, and where.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// No config file was given and none was found in the default places.
+    #[error("no config file found (looked for {}); pass one with -c", list(.tried))]
+    NotFound {
+        /// The places looked at, in order.
+        tried: Vec<PathBuf>,
+    },
+    /// A value in the file is wrong.
+    #[error("{}:{line}: {message}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the offending value.
+        line: usize,
+        /// What is wrong, quoting the key and value.
+        message: String,
+    },
+    /// A command-line value is wrong.
+    #[error("{flag}: {message}")]
+    Flag {
+        /// The option, e.g. `--only`.
+        flag: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+fn list(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `partial` gathers all it can; `fail-fast` cancels the rest at the first failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Mode {
+    /// Keep going when a source fails.
+    #[default]
+    Partial,
+    /// Cancel every other source at the first error or timeout.
+    FailFast,
+}
+
+impl Mode {
+    /// The name used in the file and on the command line.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Partial => "partial",
+            Self::FailFast => "fail-fast",
+        }
+    }
+}
+
+/// Format of a file's or a command's output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataFormat {
+    /// Comma-separated with a header line.
+    Csv,
+    /// One JSON array of objects.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+impl DataFormat {
+    /// From a file extension (lowercase, no dot).
+    #[must_use]
+    pub fn from_extension(ext: &str) -> Option<Self> {
+        match ext {
+            "csv" => Some(Self::Csv),
+            "json" => Some(Self::Json),
+            "ndjson" | "jsonl" => Some(Self::Ndjson),
+            _ => None,
+        }
+    }
+
+    /// The format's name as written in `format = "..."`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Json => "json",
+            Self::Ndjson => "ndjson",
+        }
+    }
+
+    /// From the name used by `format = "..."`.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "csv" => Some(Self::Csv),
+            "json" => Some(Self::Json),
+            "ndjson" | "jsonl" => Some(Self::Ndjson),
+            _ => None,
+        }
+    }
+}
+
+/// HTTP method of an `http` source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpMethod {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+}
+
+/// A simulated source's behaviour.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimSpec {
+    /// Latency bounds; equal bounds mean a fixed latency.
+    pub latency: (Duration, Duration),
+    /// Rows it returns.
+    pub rows: usize,
+    /// Always fail with this message.
+    pub error: Option<String>,
+    /// Probability of failing, 0.0 to 1.0.
+    pub fail: f64,
+    /// Never answer.
+    pub hang: bool,
+    /// Seed for latency, failures and row values; absent means a new seed each run.
+    pub seed: Option<u64>,
+}
+
+/// What a source is, with its kind-specific settings (validated, `${VAR}` expanded).
+#[derive(Debug, Clone, PartialEq)]
+pub enum KindSpec {
+    /// A PostgreSQL server.
+    Postgres {
+        /// Connection URL (may hold a password: display it through `redact`).
+        url: String,
+        /// Connections kept between runs.
+        pool: usize,
+    },
+    /// A MySQL or MariaDB server.
+    Mysql {
+        /// Connection URL (may hold a password).
+        url: String,
+        /// Connections kept between runs.
+        pool: usize,
+    },
+    /// A SQLite database file, or a `.sql` script loaded into a read-only in-memory database.
+    Sqlite {
+        /// The file.
+        path: PathBuf,
+    },
+    /// An HTTP JSON API.
+    Http {
+        /// URL with an optional `{query}` placeholder.
+        url: String,
+        /// GET or POST.
+        method: HttpMethod,
+        /// Extra request headers.
+        headers: Vec<(String, String)>,
+        /// Request body (POST), `{query}` substituted.
+        body: Option<String>,
+        /// JSON pointer to the array of rows; empty = the document itself.
+        rows: String,
+    },
+    /// A program whose stdout holds the rows.
+    Command {
+        /// Program and arguments, `{query}` substituted; no shell.
+        argv: Vec<String>,
+        /// Format of its stdout.
+        format: DataFormat,
+    },
+    /// A CSV, JSON or NDJSON file read whole.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Its format, from the extension.
+        format: DataFormat,
+    },
+    /// A simulated source.
+    Sim(SimSpec),
+}
+
+impl KindSpec {
+    /// The kind's name as written in the file.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Postgres { .. } => "postgres",
+            Self::Mysql { .. } => "mysql",
+            Self::Sqlite { .. } => "sqlite",
+            Self::Http { .. } => "http",
+            Self::Command { .. } => "command",
+            Self::File { .. } => "file",
+            Self::Sim(_) => "sim",
+        }
+    }
+}
+
+/// One `[[source]]`, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceSpec {
+    /// Unique name; shown in the `_source` column.
+    pub name: String,
+    /// Kind and kind-specific settings.
+    pub kind: KindSpec,
+    /// Overrides `[gather] timeout`.
+    pub timeout: Option<Duration>,
+    /// Overrides the default query.
+    pub query: Option<String>,
+    /// Tags matched by `--only`.
+    pub tags: Vec<String>,
+    /// `false` makes the source `skipped`.
+    pub enabled: bool,
+}
+
+/// `[gather]`, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GatherSettings {
+    /// Per-source time limit.
+    pub timeout: Duration,
+    /// Whole-gather limit; `None` = none.
+    pub deadline: Option<Duration>,
+    /// Sources in flight at once; 0 = unlimited.
+    pub concurrency: usize,
+    /// Partial or fail-fast.
+    pub mode: Mode,
+    /// Dashboard re-run interval; `None` = run once.
+    pub watch: Option<Duration>,
+    /// Row cap per source.
+    pub max_rows_per_source: usize,
+    /// Row cap over all sources.
+    pub max_rows: usize,
+}
+
+impl Default for GatherSettings {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(10),
+            deadline: None,
+            concurrency: 8,
+            mode: Mode::Partial,
+            watch: None,
+            max_rows_per_source: DEFAULT_MAX_ROWS_PER_SOURCE,
+            max_rows: DEFAULT_MAX_ROWS,
+        }
+    }
+}
+
+/// The whole configuration, file and command line merged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// Default request for sources that set none.
+    pub query: Option<String>,
+    /// Allow statements that write (`--allow-writes`).
+    pub allow_writes: bool,
+    /// Engine settings.
+    pub gather: GatherSettings,
+    /// Merge settings.
+    pub merge: MergeSpec,
+    /// Sources, in file order.
+    pub sources: Vec<SourceSpec>,
+}
+
+/// Values from the command line that override the file; `None` leaves the file's value.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// Positional query.
+    pub query: Option<String>,
+    /// `--timeout`.
+    pub timeout: Option<Duration>,
+    /// `--deadline`.
+    pub deadline: Option<Duration>,
+    /// `--concurrency`.
+    pub concurrency: Option<usize>,
+    /// `--mode`.
+    pub mode: Option<Mode>,
+    /// `--sort`.
+    pub sort: Option<Vec<String>>,
+    /// `--limit`.
+    pub limit: Option<usize>,
+    /// `--only`, repeatable: names or tags.
+    pub only: Vec<String>,
+    /// `--watch`.
+    pub watch: Option<Duration>,
+    /// `--allow-writes`.
+    pub allow_writes: bool,
+}
+
+impl Config {
+    /// Reads and validates `path`, expanding `${VAR}` from the process environment.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(path, &text, &|name| std::env::var(name).ok())
+    }
+
+    /// Validates `text` as if read from `path`.
+    pub fn parse(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Self, ConfigError> {
+        let ctx = Ctx { path, text, env };
+        let raw: RawFile = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            ctx.err(offset, e.message().trim_end().to_owned())
+        })?;
+        let sources = sources(&ctx, &raw.source)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            query: raw.query.map(toml::Spanned::into_inner),
+            allow_writes: raw.allow_writes.unwrap_or(false),
+            gather: gather(&ctx, &raw.gather.unwrap_or_default())?,
+            merge: merge(&ctx, &raw.merge.unwrap_or_default())?,
+            sources,
+        })
+    }
+
+    /// Lays command-line values over the file's.
+    pub fn apply(&mut self, o: Overrides) -> Result<(), ConfigError> {
+        if o.query.is_some() {
+            self.query = o.query;
+        }
+        let g = &mut self.gather;
+        g.timeout = o.timeout.unwrap_or(g.timeout);
+        g.deadline = o.deadline.or(g.deadline);
+        g.concurrency = o.concurrency.unwrap_or(g.concurrency);
+        g.mode = o.mode.unwrap_or(g.mode);
+        g.watch = o.watch.or(g.watch);
+        self.allow_writes |= o.allow_writes;
+        if let Some(sort) = o.sort {
+            self.merge.sort = sort_keys(&sort).map_err(|message| ConfigError::Flag {
+                flag: "--sort",
+                message,
+            })?;
+        }
+        self.merge.limit = o.limit.unwrap_or(self.merge.limit);
+        self.select(&o.only)
+    }
+
+    /// Keeps the sources whose name or one of whose tags is in `only` (all when empty).
+    fn select(&mut self, only: &[String]) -> Result<(), ConfigError> {
+        if only.is_empty() {
+            return Ok(());
+        }
+        let matches = |s: &SourceSpec, w: &String| s.name == *w || s.tags.contains(w);
+        if let Some(unknown) = only
+            .iter()
+            .find(|w| !self.sources.iter().any(|s| matches(s, w)))
+        {
+            let names: Vec<_> = self.sources.iter().map(|s| s.name.as_str()).collect();
+            return Err(ConfigError::Flag {
+                flag: "--only",
+                message: format!(
+                    "\"{unknown}\" is neither a source name nor a tag (sources: {})",
+                    names.join(", ")
+                ),
+            });
+        }
+        self.sources.retain(|s| only.iter().any(|w| matches(s, w)));
+        Ok(())
+    }
+
+    /// The request a source runs: its own query, else the default.
+    #[must_use]
+    pub fn query_for<'a>(&'a self, source: &'a SourceSpec) -> &'a str {
+        source
+            .query
+            .as_deref()
+            .or(self.query.as_deref())
+            .unwrap_or("")
+    }
+}
+
+/// The config file to use when `-c` is not given: `./sources.toml`, then the platform's
+/// config directory (`~/.config/scatter/sources.toml` on Linux).
+pub fn default_path() -> Result<PathBuf, ConfigError> {
+    let mut tried = vec![PathBuf::from("sources.toml")];
+    if let Some(dir) = dirs::config_dir() {
+        tried.push(dir.join("scatter").join("sources.toml"));
+    }
+    tried
+        .iter()
+        .find(|p| p.is_file())
+        .cloned()
+        .ok_or(ConfigError::NotFound { tried })
+}
+
+fn gather(ctx: &Ctx<'_>, g: &RawGather) -> Result<GatherSettings, ConfigError> {
+    let d = GatherSettings::default();
+    let duration =
+        |key, v: Option<&toml::Spanned<String>>| v.map(|v| ctx.duration(key, v)).transpose();
+    let count = |key, v: Option<&toml::Spanned<i64>>| v.map(|v| ctx.count(key, v)).transpose();
+    let mode = match g.mode.as_ref() {
+        None => d.mode,
+        Some(m) => match m.get_ref().as_str() {
+            "partial" => Mode::Partial,
+            "fail-fast" => Mode::FailFast,
+            other => {
+                return Err(ctx.err(
+                    m.span().start,
+                    format!("`mode`: \"{other}\" is not one of partial, fail-fast"),
+                ));
+            }
+        },
+    };
+    Ok(GatherSettings {
+        timeout: duration("timeout", g.timeout.as_ref())?.unwrap_or(d.timeout),
+        deadline: duration("deadline", g.deadline.as_ref())?,
+        concurrency: count("concurrency", g.concurrency.as_ref())?.unwrap_or(d.concurrency),
+        mode,
+        watch: duration("watch", g.watch.as_ref())?,
+        max_rows_per_source: count("max_rows_per_source", g.max_rows_per_source.as_ref())?
+            .unwrap_or(d.max_rows_per_source),
+        max_rows: count("max_rows", g.max_rows.as_ref())?.unwrap_or(d.max_rows),
+    })
+}
+
+fn merge(ctx: &Ctx<'_>, m: &RawMerge) -> Result<MergeSpec, ConfigError> {
+    let sort = match m.sort.as_ref() {
+        None => Vec::new(),
+        Some(s) => {
+            sort_keys(s.get_ref()).map_err(|e| ctx.err(s.span().start, format!("`sort`: {e}")))?
+        }
+    };
+    Ok(MergeSpec {
+        sort,
+        dedupe: m
+            .dedupe
+            .as_ref()
+            .map(|d| d.get_ref().clone())
+            .unwrap_or_default(),
+        limit: m
+            .limit
+            .as_ref()
+            .map(|l| ctx.count("limit", l))
+            .transpose()?
+            .unwrap_or(0),
+    })
+}
+
+/// `["price", "-model"]`: a leading `-` sorts that column descending.
+fn sort_keys(keys: &[String]) -> Result<Vec<SortKey>, String> {
+    keys.iter()
+        .map(|k| {
+            let (descending, column) = k
+                .strip_prefix('-')
+                .map_or((false, k.as_str()), |c| (true, c));
+            if column.is_empty() {
+                return Err(format!("\"{k}\" names no column"));
+            }
+            Ok(SortKey {
+                column: column.to_owned(),
+                descending,
+            })
+        })
+        .collect()
+}
+
+fn sources(
+    ctx: &Ctx<'_>,
+    raw: &[toml::Spanned<RawSource>],
+) -> Result<Vec<SourceSpec>, ConfigError> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::with_capacity(raw.len());
+    for s in raw {
+        let r = s.get_ref();
+        let name = r.name.get_ref().trim();
+        if name.is_empty() {
+            return Err(ctx.err(r.name.span().start, "`name`: must not be empty"));
+        }
+        if !seen.insert(name.to_owned()) {
+            return Err(ctx.err(
+                r.name.span().start,
+                format!("`name`: duplicate source name \"{name}\""),
+            ));
+        }
+        out.push(SourceSpec {
+            name: name.to_owned(),
+            kind: kinds::kind_spec(ctx, r)?,
+            timeout: r
+                .timeout
+                .as_ref()
+                .map(|t| ctx.duration("timeout", t))
+                .transpose()?,
+            query: r.query.as_ref().map(|q| q.get_ref().clone()),
+            tags: r.tags.clone(),
+            enabled: r.enabled.unwrap_or(true),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;

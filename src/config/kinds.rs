@@ -1,0 +1,249 @@
+//! Per-kind checks of a `[[source]]` table: which keys each kind accepts, and their values.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use toml::Spanned;
+
+use super::check::Ctx;
+use super::raw::RawSource;
+use super::{ConfigError, DataFormat, HttpMethod, KindSpec, SimSpec};
+
+/// Every kind's name, in the order the docs list them.
+pub const KINDS: [&str; 7] = [
+    "postgres", "mysql", "sqlite", "http", "command", "file", "sim",
+];
+
+/// The kind-specific keys each kind accepts.
+fn allowed_keys(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "postgres" | "mysql" => &["url", "pool"],
+        "sqlite" | "file" => &["path"],
+        "http" => &["url", "method", "headers", "body", "rows"],
+        "command" => &["argv", "format"],
+        "sim" => &["latency", "rows", "error", "fail", "hang", "seed"],
+        _ => &[],
+    }
+}
+
+/// Validates the kind and its keys, producing the typed [`KindSpec`].
+pub fn kind_spec(ctx: &Ctx<'_>, raw: &RawSource) -> Result<KindSpec, ConfigError> {
+    let kind = raw.kind.get_ref().as_str();
+    if !KINDS.contains(&kind) {
+        return Err(ctx.err(
+            raw.kind.span().start,
+            format!(
+                "`kind`: unknown kind \"{kind}\"; expected one of {}",
+                KINDS.join(", ")
+            ),
+        ));
+    }
+    let allowed = allowed_keys(kind);
+    if let Some((key, at)) = raw
+        .specific_keys()
+        .into_iter()
+        .find(|(k, _)| !allowed.contains(k))
+    {
+        return Err(ctx.err(
+            at,
+            format!(
+                "`{key}` is not a key of kind \"{kind}\" (it takes: {})",
+                allowed.join(", ")
+            ),
+        ));
+    }
+    let at = raw.kind.span().start;
+    match kind {
+        "postgres" | "mysql" => {
+            let url = ctx.interpolate("url", need(ctx, at, kind, "url", raw.url.as_ref())?)?;
+            let pool = raw
+                .pool
+                .as_ref()
+                .map(|p| ctx.count("pool", p))
+                .transpose()?
+                .unwrap_or(2);
+            Ok(if kind == "postgres" {
+                KindSpec::Postgres {
+                    url,
+                    pool: pool.max(1),
+                }
+            } else {
+                KindSpec::Mysql {
+                    url,
+                    pool: pool.max(1),
+                }
+            })
+        }
+        "sqlite" => Ok(KindSpec::Sqlite {
+            path: ctx.path("path", need(ctx, at, kind, "path", raw.path.as_ref())?)?,
+        }),
+        "file" => file_spec(ctx, at, raw),
+        "http" => http_spec(ctx, at, raw),
+        "command" => command_spec(ctx, at, raw),
+        _ => sim_spec(ctx, raw).map(KindSpec::Sim),
+    }
+}
+
+fn need<'r, T>(
+    ctx: &Ctx<'_>,
+    at: usize,
+    kind: &str,
+    key: &str,
+    v: Option<&'r Spanned<T>>,
+) -> Result<&'r Spanned<T>, ConfigError> {
+    v.ok_or_else(|| ctx.err(at, format!("kind \"{kind}\" needs `{key}`")))
+}
+
+fn file_spec(ctx: &Ctx<'_>, at: usize, raw: &RawSource) -> Result<KindSpec, ConfigError> {
+    let spanned = need(ctx, at, "file", "path", raw.path.as_ref())?;
+    let path = ctx.path("path", spanned)?;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let format = DataFormat::from_extension(&ext).ok_or_else(|| {
+        ctx.err(
+            spanned.span().start,
+            format!(
+                "`path`: cannot tell the format of \"{}\" from its extension; \
+                 use .csv, .json, .ndjson or .jsonl",
+                spanned.get_ref()
+            ),
+        )
+    })?;
+    Ok(KindSpec::File { path, format })
+}
+
+fn http_spec(ctx: &Ctx<'_>, at: usize, raw: &RawSource) -> Result<KindSpec, ConfigError> {
+    let url = ctx.interpolate("url", need(ctx, at, "http", "url", raw.url.as_ref())?)?;
+    let method = match raw.method.as_ref() {
+        None => HttpMethod::Get,
+        Some(m) => match m.get_ref().to_ascii_uppercase().as_str() {
+            "GET" => HttpMethod::Get,
+            "POST" => HttpMethod::Post,
+            other => {
+                return Err(ctx.err(
+                    m.span().start,
+                    format!("`method`: \"{other}\" is not supported; use GET or POST"),
+                ));
+            }
+        },
+    };
+    let mut headers = Vec::new();
+    for (name, value) in raw
+        .headers
+        .as_ref()
+        .map_or(&BTreeMap::new(), |h| h.get_ref())
+    {
+        headers.push((
+            name.clone(),
+            ctx.interpolate(&format!("headers.{name}"), value)?,
+        ));
+    }
+    let body = raw
+        .body
+        .as_ref()
+        .map(|b| ctx.interpolate("body", b))
+        .transpose()?;
+    let rows = match raw.rows.as_ref() {
+        None => String::new(),
+        Some(v) => match v.get_ref() {
+            toml::Value::String(p) if p.is_empty() || p.starts_with('/') => p.clone(),
+            other => {
+                return Err(ctx.err(
+                    v.span().start,
+                    format!("`rows`: expected a JSON pointer such as \"/data/items\", got {other}"),
+                ));
+            }
+        },
+    };
+    Ok(KindSpec::Http {
+        url,
+        method,
+        headers,
+        body,
+        rows,
+    })
+}
+
+fn command_spec(ctx: &Ctx<'_>, at: usize, raw: &RawSource) -> Result<KindSpec, ConfigError> {
+    let argv_raw = need(ctx, at, "command", "argv", raw.argv.as_ref())?;
+    if argv_raw.get_ref().is_empty() {
+        return Err(ctx.err(argv_raw.span().start, "`argv`: must name a program"));
+    }
+    let mut argv = Vec::with_capacity(argv_raw.get_ref().len());
+    for arg in argv_raw.get_ref() {
+        let spanned = Spanned::new(argv_raw.span(), arg.clone());
+        argv.push(ctx.interpolate("argv", &spanned)?);
+    }
+    let format = match raw.format.as_ref() {
+        None => DataFormat::Ndjson,
+        Some(f) => DataFormat::from_name(f.get_ref()).ok_or_else(|| {
+            ctx.err(
+                f.span().start,
+                format!(
+                    "`format`: \"{}\" is not one of ndjson, csv, json",
+                    f.get_ref()
+                ),
+            )
+        })?,
+    };
+    Ok(KindSpec::Command { argv, format })
+}
+
+fn sim_spec(ctx: &Ctx<'_>, raw: &RawSource) -> Result<SimSpec, ConfigError> {
+    let latency = match raw.latency.as_ref() {
+        None => (Duration::from_millis(50), Duration::from_millis(50)),
+        Some(l) => parse_latency(l.get_ref())
+            .map_err(|e| ctx.err(l.span().start, format!("`latency`: {e}")))?,
+    };
+    let rows = match raw.rows.as_ref() {
+        None => 10,
+        Some(v) => match v.get_ref() {
+            toml::Value::Integer(n) if *n >= 0 => *n as usize,
+            other => {
+                return Err(ctx.err(
+                    v.span().start,
+                    format!("`rows`: expected a row count (0 or more), got {other}"),
+                ));
+            }
+        },
+    };
+    let fail = match raw.fail.as_ref() {
+        None => 0.0,
+        Some(f) if (0.0..=1.0).contains(f.get_ref()) => *f.get_ref(),
+        Some(f) => {
+            return Err(ctx.err(
+                f.span().start,
+                format!("`fail`: a probability from 0.0 to 1.0, got {}", f.get_ref()),
+            ));
+        }
+    };
+    Ok(SimSpec {
+        latency,
+        rows,
+        error: raw.error.as_ref().map(|e| e.get_ref().clone()),
+        fail,
+        hang: raw.hang.as_ref().is_some_and(|h| *h.get_ref()),
+        seed: raw.seed.as_ref().map(|s| *s.get_ref() as u64),
+    })
+}
+
+/// `"50ms"` or a range `"20ms..900ms"`.
+fn parse_latency(s: &str) -> Result<(Duration, Duration), String> {
+    let (lo, hi) = match s.split_once("..") {
+        Some((a, b)) => (
+            super::check::parse_duration(a)?,
+            super::check::parse_duration(b)?,
+        ),
+        None => {
+            let d = super::check::parse_duration(s)?;
+            (d, d)
+        }
+    };
+    if lo > hi {
+        return Err(format!("range \"{s}\" ends before it starts"));
+    }
+    Ok((lo, hi))
+}

@@ -1,0 +1,330 @@
+//! The scatter-gather engine: one task per source in a `JoinSet`, a semaphore for the
+//! concurrency limit, a per-source timeout, a gather deadline, `partial` or `fail-fast`, and
+//! events tagged with the gather's generation.
+//!
+//! Ownership: [`spawn`] returns a [`Gather`]; the task it starts owns the sources' tasks. The
+//! gather ends when every source has an outcome. Cancelling (the user, a re-run, the deadline,
+//! fail-fast) goes through one `CancellationToken` with a child per source; a cut-off source
+//! still ends in a typed outcome (`timeout`, `cancelled`), never in silence.
+
+mod task;
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use arrow_array::RecordBatch;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::{Config, GatherSettings, Mode};
+use crate::event::{Event, EventKind};
+use crate::source::{
+    self, CancelReason, Outcome, Source, SourceError, SourceReport, TimeoutCause, Timing,
+};
+
+/// Capacity of the event channel: room for a few events per source of a large gather, so
+/// sources rarely wait on a busy watcher; progress events are dropped rather than waited for.
+pub const EVENT_CHANNEL: usize = 8192;
+
+/// One source as the engine runs it.
+pub struct PlannedSource {
+    /// Unique name.
+    pub name: String,
+    /// Kind name.
+    pub kind: &'static str,
+    /// The query it runs.
+    pub query: String,
+    /// Its time limit.
+    pub timeout: Duration,
+    /// `false`: reported as `skipped`.
+    pub enabled: bool,
+    /// The source itself; `Err` when it could not be built (reported as its error each run).
+    pub source: Result<Arc<dyn Source>, String>,
+}
+
+/// Everything a gather needs; built once per configuration and shared by every run, so
+/// sources keep their connections between runs.
+pub struct Plan {
+    /// The sources, in config order.
+    pub sources: Vec<PlannedSource>,
+    /// Limits and mode.
+    pub settings: GatherSettings,
+    /// Writes allowed.
+    pub allow_writes: bool,
+    /// Cleanup work sources spawn after being cut off (server-side cancels); wait on it before
+    /// the process exits.
+    pub cleanup: TaskTracker,
+}
+
+impl Plan {
+    /// Builds every source of `config`. A source that cannot be built does not stop the
+    /// others: it reports its error when run.
+    #[must_use]
+    pub fn new(config: &Config) -> Self {
+        let sources = config
+            .sources
+            .iter()
+            .map(|spec| PlannedSource {
+                name: spec.name.clone(),
+                kind: spec.kind.name(),
+                query: config.query_for(spec).to_owned(),
+                timeout: spec.timeout.unwrap_or(config.gather.timeout),
+                enabled: spec.enabled,
+                source: source::build(spec).map_err(|e: SourceError| e.to_string()),
+            })
+            .collect();
+        Self {
+            sources,
+            settings: config.gather.clone(),
+            allow_writes: config.allow_writes,
+            cleanup: TaskTracker::new(),
+        }
+    }
+
+    /// Sets the query of every source that has no query of its own in `config`.
+    pub fn set_query(&mut self, config: &Config, query: &str) {
+        for (planned, spec) in self.sources.iter_mut().zip(&config.sources) {
+            if spec.query.is_none() {
+                planned.query = query.to_owned();
+            }
+        }
+    }
+}
+
+/// The result of one gather.
+#[derive(Debug, Clone)]
+pub struct GatherResult {
+    /// Which run this was.
+    pub generation: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// One report per source, in plan order.
+    pub reports: Vec<SourceReport>,
+    /// Batches per source, in plan order (empty for sources that produced none).
+    pub batches: Vec<Vec<RecordBatch>>,
+    /// `fail-fast` stopped the gather: the result is not to be used.
+    pub aborted: bool,
+}
+
+/// A running gather.
+pub struct Gather {
+    /// Its generation.
+    pub generation: u64,
+    canceller: Canceller,
+    /// The gather task; it owns the source tasks and ends when each has an outcome.
+    handle: tokio::task::JoinHandle<GatherResult>,
+}
+
+/// Cancels a gather from anywhere; cheap to clone.
+#[derive(Clone)]
+pub struct Canceller {
+    /// Parent of every source's token; cancelling it stops the whole gather.
+    token: CancellationToken,
+    /// Why the gather was stopped; set once, before `token` is cancelled, read by each source
+    /// task to phrase its outcome.
+    stop: Arc<OnceLock<Stop>>,
+}
+
+impl Canceller {
+    /// Cancels every unfinished source with `reason` (the first reason given wins).
+    pub fn cancel(&self, reason: CancelReason) {
+        let _ = self.stop.set(Stop::Cancel(reason));
+        self.token.cancel();
+    }
+}
+
+impl Gather {
+    /// Cancels every unfinished source with `reason` (the first reason given wins).
+    pub fn cancel(&self, reason: CancelReason) {
+        self.canceller.cancel(reason);
+    }
+
+    /// A handle that cancels this gather.
+    #[must_use]
+    pub fn canceller(&self) -> Canceller {
+        self.canceller.clone()
+    }
+
+    /// Whether the gather is over.
+    #[must_use]
+    pub fn is_finished(&self) -> bool {
+        self.handle.is_finished()
+    }
+
+    /// Waits for the result.
+    pub async fn join(self) -> GatherResult {
+        self.handle.await.expect("the gather task does not panic")
+    }
+}
+
+/// Starts gather number `generation` of `plan`, reporting to `events_tx`.
+#[must_use]
+pub fn spawn(plan: Arc<Plan>, generation: u64, events_tx: mpsc::Sender<Event>) -> Gather {
+    let token = CancellationToken::new();
+    let stop = Arc::new(OnceLock::new());
+    let shared = Shared {
+        plan,
+        generation,
+        events_tx,
+        token: token.clone(),
+        stop: Arc::clone(&stop),
+    };
+    let handle = tokio::spawn(run(shared));
+    Gather {
+        generation,
+        canceller: Canceller { token, stop },
+        handle,
+    }
+}
+
+/// What the gather task and every source task share.
+#[derive(Clone)]
+struct Shared {
+    plan: Arc<Plan>,
+    generation: u64,
+    /// Engine -> watcher. Lifecycle events are sent with `send().await` (a watcher that stopped
+    /// receiving is ignored); progress events with `try_send`.
+    events_tx: mpsc::Sender<Event>,
+    /// The gather's token; each source task holds a child of it.
+    token: CancellationToken,
+    /// Why `token` was cancelled (see [`Gather`]).
+    stop: Arc<OnceLock<Stop>>,
+}
+
+/// Why a gather was stopped before every source finished.
+#[derive(Debug, Clone)]
+enum Stop {
+    /// Cancelled; unfinished sources end `cancelled` with this reason.
+    Cancel(CancelReason),
+    /// The deadline passed; unfinished sources end `timeout`.
+    Deadline(Duration),
+}
+
+/// Stands in for "no deadline": far enough away never to fire.
+const NO_DEADLINE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+impl Shared {
+    async fn emit(&self, kind: EventKind) {
+        let _ = self
+            .events_tx
+            .send(Event {
+                generation: self.generation,
+                kind,
+            })
+            .await;
+    }
+
+    /// Stops the gather; the first stop wins.
+    fn stop(&self, stop: Stop) {
+        let _ = self.stop.set(stop);
+        self.token.cancel();
+    }
+
+    /// The outcome of a source cut off by the gather's token.
+    fn stopped_outcome(&self) -> Outcome {
+        match self.stop.get() {
+            Some(Stop::Deadline(limit)) => Outcome::Timeout {
+                limit: *limit,
+                cause: TimeoutCause::Deadline,
+            },
+            Some(Stop::Cancel(reason)) => Outcome::Cancelled(reason.clone()),
+            None => Outcome::Cancelled(CancelReason::User),
+        }
+    }
+}
+
+async fn run(shared: Shared) -> GatherResult {
+    let start = Instant::now();
+    let settings = &shared.plan.settings;
+    let n = shared.plan.sources.len();
+    let slots = (settings.concurrency > 0).then(|| Arc::new(Semaphore::new(settings.concurrency)));
+    let limits = source::SinkLimits::new(settings.max_rows_per_source, settings.max_rows);
+    let mut reports: Vec<Option<SourceReport>> = vec![None; n];
+    let mut batches = vec![Vec::new(); n];
+    let mut set = JoinSet::new();
+    let mut ids = std::collections::HashMap::new();
+    for index in 0..n {
+        let ctx = task::TaskCtx {
+            shared: shared.clone(),
+            index,
+            start,
+            slots: slots.clone(),
+            limits: limits.clone(),
+        };
+        let id = set.spawn(task::run_source(ctx)).id();
+        ids.insert(id, index);
+    }
+    let deadline = tokio::time::sleep_until(start + settings.deadline.unwrap_or(NO_DEADLINE));
+    tokio::pin!(deadline);
+    let mut deadline_armed = settings.deadline.is_some();
+    let mut aborted = false;
+    loop {
+        tokio::select! {
+            joined = set.join_next_with_id() => {
+                let Some(joined) = joined else { break };
+                let (index, report, got) = match joined {
+                    Ok((id, (report, got))) => (ids[&id], report, got),
+                    Err(e) => {
+                        let index = ids[&e.id()];
+                        (index, panicked(&shared, index, start, &e), Vec::new())
+                    }
+                };
+                let is_first_failure = report.outcome.is_failure() && !shared.token.is_cancelled();
+                if settings.mode == Mode::FailFast && is_first_failure {
+                    shared.stop(Stop::Cancel(CancelReason::FailFast { by: report.name.clone() }));
+                    aborted = true;
+                }
+                if report.outcome == Outcome::Ok {
+                    batches[index] = got;
+                }
+                reports[index] = Some(report);
+            }
+            () = &mut deadline, if deadline_armed => {
+                deadline_armed = false;
+                let limit = settings.deadline.unwrap_or_default();
+                tracing::info!(generation = shared.generation, ?limit, "deadline passed");
+                shared.stop(Stop::Deadline(limit));
+            }
+        }
+    }
+    let elapsed = start.elapsed();
+    shared.emit(EventKind::GatherFinished { elapsed }).await;
+    GatherResult {
+        generation: shared.generation,
+        elapsed,
+        reports: reports
+            .into_iter()
+            .map(|r| r.expect("every source task reports"))
+            .collect(),
+        batches,
+        aborted,
+    }
+}
+
+/// The report for a source whose task panicked: an error, not a missing row.
+fn panicked(
+    shared: &Shared,
+    index: usize,
+    start: Instant,
+    e: &tokio::task::JoinError,
+) -> SourceReport {
+    let planned = &shared.plan.sources[index];
+    tracing::error!(source = %planned.name, error = %e, "source task panicked");
+    SourceReport {
+        index,
+        name: planned.name.clone(),
+        kind: planned.kind,
+        outcome: Outcome::Error(format!("internal error: the source's task panicked ({e})")),
+        rows: 0,
+        timing: Timing {
+            finished: start.elapsed(),
+            ..Timing::default()
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

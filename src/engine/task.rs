@@ -1,0 +1,150 @@
+//! One source's task within a gather: wait for a slot, run under the timeout and the gather's
+//! token, and report exactly one outcome.
+
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+
+use super::Shared;
+use crate::event::EventKind;
+use crate::source::{Outcome, Request, RowSink, SinkLimits, SourceReport, TimeoutCause, Timing};
+
+/// What a source task is given.
+pub(super) struct TaskCtx {
+    pub shared: Shared,
+    pub index: usize,
+    /// When the gather started; event times are offsets from it.
+    pub start: Instant,
+    /// The concurrency limit; `None` = unlimited. A permit is held while the source runs.
+    pub slots: Option<Arc<Semaphore>>,
+    pub limits: SinkLimits,
+}
+
+/// Runs source `ctx.index` to its one outcome.
+pub(super) async fn run_source(ctx: TaskCtx) -> (SourceReport, Vec<RecordBatch>) {
+    let planned = &ctx.shared.plan.sources[ctx.index];
+    let index = ctx.index;
+    let mut timing = Timing::default();
+    let report = |outcome, rows, timing| SourceReport {
+        index,
+        name: planned.name.clone(),
+        kind: planned.kind,
+        outcome,
+        rows,
+        timing,
+    };
+    if !planned.enabled {
+        timing.finished = ctx.start.elapsed();
+        let r = report(Outcome::Skipped("disabled in the config".into()), 0, timing);
+        ctx.shared
+            .emit(EventKind::Finished {
+                report: r.clone(),
+                batches: Vec::new(),
+            })
+            .await;
+        return (r, Vec::new());
+    }
+    ctx.shared
+        .emit(EventKind::Queued {
+            source: index,
+            at: timing.queued,
+        })
+        .await;
+
+    // This source's token: cancelled with the gather's, and by this task when the source is
+    // cut off, so the source's own cleanup (server-side cancel) sees it.
+    let token = ctx.shared.token.child_token();
+    let _permit = match &ctx.slots {
+        None => None,
+        Some(slots) => tokio::select! {
+            permit = Arc::clone(slots).acquire_owned() => Some(permit.expect("the semaphore is never closed")),
+            () = token.cancelled() => {
+                timing.finished = ctx.start.elapsed();
+                return finish(&ctx, report(ctx.shared.stopped_outcome(), 0, timing), Vec::new()).await;
+            }
+        },
+    };
+    let started = ctx.start.elapsed();
+    timing.started = Some(started);
+    ctx.shared
+        .emit(EventKind::Started {
+            source: index,
+            at: started,
+        })
+        .await;
+
+    let source = match &planned.source {
+        Ok(source) => Arc::clone(source),
+        Err(message) => {
+            timing.finished = ctx.start.elapsed();
+            return finish(
+                &ctx,
+                report(Outcome::Error(message.clone()), 0, timing),
+                Vec::new(),
+            )
+            .await;
+        }
+    };
+    let request = Request {
+        query: planned.query.clone(),
+        allow_writes: ctx.shared.plan.allow_writes,
+        timeout: planned.timeout,
+        cancel: token.clone(),
+        cleanup: ctx.shared.plan.cleanup.clone(),
+    };
+    let mut sink = RowSink::reporting(
+        ctx.limits.clone(),
+        ctx.shared.events_tx.clone(),
+        ctx.shared.generation,
+        index,
+        ctx.start,
+    );
+    let outcome = tokio::select! {
+        biased;
+        result = source.run(&request, &mut sink) => match result {
+            Ok(()) => Outcome::Ok,
+            Err(e) => Outcome::Error(e.to_string()),
+        },
+        () = token.cancelled() => ctx.shared.stopped_outcome(),
+        () = tokio::time::sleep(planned.timeout) => {
+            Outcome::Timeout { limit: planned.timeout, cause: TimeoutCause::Source }
+        }
+    };
+    // The source's future is gone by now; tell its cleanup (if any) that the run was cut off.
+    if outcome != Outcome::Ok {
+        token.cancel();
+    }
+    timing.finished = ctx.start.elapsed();
+    timing.first_row = sink.first_row();
+    let rows = sink.rows();
+    finish(&ctx, report(outcome, rows, timing), sink.into_batches()).await
+}
+
+async fn finish(
+    ctx: &TaskCtx,
+    report: SourceReport,
+    batches: Vec<RecordBatch>,
+) -> (SourceReport, Vec<RecordBatch>) {
+    tracing::debug!(
+        generation = ctx.shared.generation,
+        source = %report.name,
+        state = report.outcome.state().as_str(),
+        rows = report.rows,
+        latency_ms = report.timing.latency().as_millis() as u64,
+        "source finished"
+    );
+    let kept = if report.outcome == Outcome::Ok {
+        batches
+    } else {
+        Vec::new()
+    };
+    ctx.shared
+        .emit(EventKind::Finished {
+            report: report.clone(),
+            batches: kept.clone(),
+        })
+        .await;
+    (report, kept)
+}

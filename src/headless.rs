@@ -1,0 +1,73 @@
+//! `--once`: one gather, the result on stdout, the summary and progress on stderr.
+
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::config::Config;
+use crate::engine::{self, GatherResult, Plan};
+use crate::merge::{self, Merged};
+use crate::output::{self, Format, ProgressLine};
+use crate::source::CancelReason;
+
+/// How long to wait at exit for sources' cleanup (server-side cancels) to finish.
+const CLEANUP_GRACE: Duration = Duration::from_secs(3);
+
+/// Runs one gather of `config`, writes the result to `out` in `format` and returns the exit
+/// code. Ctrl-C cancels the gather; what finished is still printed.
+pub async fn run(config: &Config, format: Format, out: &mut dyn Write) -> std::io::Result<u8> {
+    let plan = Arc::new(Plan::new(config));
+    let (events_tx, events_rx) = mpsc::channel(engine::EVENT_CHANNEL);
+    let progress = ProgressLine::new(plan.sources.len(), std::io::stderr().is_terminal());
+    let progress = tokio::spawn(progress.run(events_rx));
+    let gather = engine::spawn(Arc::clone(&plan), 1, events_tx);
+    let canceller = gather.canceller();
+    let join = gather.join();
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(join, ctrl_c);
+    let mut interrupted = false;
+    let result = loop {
+        tokio::select! {
+            result = &mut join => break result,
+            _ = &mut ctrl_c, if !interrupted => {
+                interrupted = true;
+                canceller.cancel(CancelReason::User);
+            }
+        }
+    };
+    // The gather task owned the last event sender; the progress line ends when it is gone.
+    let _ = progress.await;
+    let merged = usable(&result, config)?;
+    output::write(
+        out,
+        format,
+        config.query.as_deref().unwrap_or(""),
+        &result,
+        merged.as_ref(),
+    )?;
+    out.flush()?;
+    if format != Format::Json {
+        eprint!("{}", output::summary(&result, merged.as_ref()));
+    }
+    plan.cleanup.close();
+    let _ = tokio::time::timeout(CLEANUP_GRACE, plan.cleanup.wait()).await;
+    Ok(output::exit_code(&result))
+}
+
+/// The merged table, unless fail-fast aborted the gather.
+fn usable(result: &GatherResult, config: &Config) -> std::io::Result<Option<Merged>> {
+    if result.aborted {
+        return Ok(None);
+    }
+    let inputs: Vec<(&str, &[arrow_array::RecordBatch])> = result
+        .reports
+        .iter()
+        .zip(&result.batches)
+        .map(|(r, b)| (r.name.as_str(), b.as_slice()))
+        .collect();
+    merge::merge(&inputs, &config.merge)
+        .map(Some)
+        .map_err(std::io::Error::other)
+}

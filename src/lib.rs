@@ -1,0 +1,28 @@
+//! scatter: one query to many sources at once, watched live, merged into one table.
+//!
+//! Crate map:
+//! - [`cli`]: command-line definitions (clap).
+//! - [`config`]: `sources.toml`: parse, `${VAR}` interpolation, validation with file:line
+//!   errors, command-line overrides.
+//! - [`engine`]: the scatter-gather engine: a task per source, concurrency limit, timeouts,
+//!   deadline, `partial`/`fail-fast`, cancellation, generation-tagged events.
+//! - [`event`]: the events the engine sends its watcher.
+//! - [`source`]: the `Source` trait, outcomes and errors; one module per kind below it.
+//! - [`value`]: dynamically typed cells and the builder that turns them into Arrow batches.
+//! - [`merge`]: schema union with widening, `_source`, sort, dedupe, limit (pure).
+//! - [`output`]: headless formats (table, JSON, NDJSON, CSV), summary, exit codes.
+//! - [`headless`]: the `--once` run.
+//! - [`logging`]: tracing to a file, never to the terminal.
+//!
+//! The engine never imports the UI; the UI never spawns source tasks.
+
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod event;
+pub mod headless;
+pub mod logging;
+pub mod merge;
+pub mod output;
+pub mod source;
+pub mod value;

@@ -1,0 +1,76 @@
+//! The `scatter` binary: logging, command line, config, then the dashboard or one headless
+//! gather; the exit code says how it went.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+use scatter::cli::Cli;
+use scatter::config::{self, Config};
+use scatter::{headless, logging};
+
+/// Usage or config error.
+const EXIT_USAGE: u8 = 2;
+/// Anything else that went wrong.
+const EXIT_OTHER: u8 = 1;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let log_path = cli.log_file.clone().unwrap_or_else(logging::default_path);
+    let _log_guard = match logging::init(&log_path, cli.verbose) {
+        Ok(guard) => Some(guard),
+        Err(e) => {
+            eprintln!(
+                "scatter: warning: cannot log to {}: {e}",
+                log_path.display()
+            );
+            None
+        }
+    };
+    let config = match load(&cli) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("scatter: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    tracing::info!(config = %config.path.display(), sources = config.sources.len(), "starting");
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("scatter: cannot start the runtime: {e}");
+            return ExitCode::from(EXIT_OTHER);
+        }
+    };
+    let format = cli.format.unwrap_or_default();
+    let code = runtime.block_on(async {
+        let mut stdout = std::io::stdout().lock();
+        headless::run(&config, format, &mut stdout).await
+    });
+    match code {
+        Ok(code) => ExitCode::from(code),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("scatter: {e}");
+            ExitCode::from(EXIT_OTHER)
+        }
+    }
+}
+
+fn load(cli: &Cli) -> Result<Config, config::ConfigError> {
+    let path = match &cli.config {
+        Some(p) => p.clone(),
+        None => config::default_path()?,
+    };
+    let mut config = Config::load(&path)?;
+    config.apply(cli.overrides())?;
+    if config.sources.is_empty() {
+        return Err(config::ConfigError::Invalid {
+            path: config.path.clone(),
+            line: 1,
+            message: "no [[source]] defined".into(),
+        });
+    }
+    let _ = std::io::stdout().is_terminal();
+    Ok(config)
+}

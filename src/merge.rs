@@ -1,0 +1,232 @@
+//! Merging per-source record batches into one table (pure functions, no I/O): the union of
+//! the schemas by column name with widening, a `_source` column, a multi-key sort with nulls
+//! last, dedupe on key columns, and a row limit.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, RecordBatch, StringArray, new_null_array};
+use arrow_ord::sort::{SortColumn, SortOptions, lexsort_to_indices};
+use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
+
+/// The name of the column that says which source a row came from.
+pub const SOURCE_COLUMN: &str = "_source";
+
+/// One sort key: a column, ascending unless `descending`. Nulls always sort last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortKey {
+    /// Column name.
+    pub column: String,
+    /// Largest first.
+    pub descending: bool,
+}
+
+impl std::fmt::Display for SortKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}",
+            self.column,
+            if self.descending { "↓" } else { "↑" }
+        )
+    }
+}
+
+/// `[merge]`: how rows from all sources become one table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MergeSpec {
+    /// Sort keys, most significant first; empty keeps source order.
+    pub sort: Vec<SortKey>,
+    /// Key columns: rows equal on all of them are kept once (the first in sort order).
+    pub dedupe: Vec<String>,
+    /// Most rows kept; 0 = all.
+    pub limit: usize,
+}
+
+/// The merged table.
+#[derive(Debug, Clone)]
+pub struct Merged {
+    /// All rows, sorted, deduped and limited, with `_source` last.
+    pub batch: RecordBatch,
+    /// Rows before the limit was applied.
+    pub total: usize,
+    /// Things the user should know (a sort key no source has).
+    pub warnings: Vec<String>,
+}
+
+/// Widest type that holds values of both `a` and `b`: integers and floats widen to float,
+/// anything else mixed to text; null fits anything.
+#[must_use]
+pub fn widen(a: &DataType, b: &DataType) -> DataType {
+    use DataType::{Float64, Int64, Null, Utf8};
+    if a == b {
+        return a.clone();
+    }
+    match (a, b) {
+        (Null, x) | (x, Null) => x.clone(),
+        (x, y) if x.is_integer() && y.is_integer() => Int64,
+        (x, y) if is_number(x) && is_number(y) => Float64,
+        _ => Utf8,
+    }
+}
+
+fn is_number(t: &DataType) -> bool {
+    t.is_integer()
+        || t.is_floating()
+        || matches!(t, DataType::Decimal128(..) | DataType::Decimal256(..))
+}
+
+/// The union of the schemas of `batches`, columns in order of first appearance, `_source` last.
+#[must_use]
+pub fn union_schema<'a>(batches: impl IntoIterator<Item = &'a RecordBatch>) -> SchemaRef {
+    let mut fields: Vec<(String, DataType)> = Vec::new();
+    for batch in batches {
+        for f in batch.schema().fields() {
+            if f.name() == SOURCE_COLUMN {
+                continue;
+            }
+            match fields.iter_mut().find(|(n, _)| n == f.name()) {
+                Some((_, t)) => *t = widen(t, f.data_type()),
+                None => fields.push((f.name().clone(), f.data_type().clone())),
+            }
+        }
+    }
+    let mut out: Vec<Field> = fields
+        .into_iter()
+        .map(|(n, t)| Field::new(n, t, true))
+        .collect();
+    out.push(Field::new(SOURCE_COLUMN, DataType::Utf8, false));
+    Arc::new(Schema::new(out))
+}
+
+/// `batch` cast to `schema`, with missing columns null and `_source` set to `source`.
+pub fn conform(
+    batch: &RecordBatch,
+    schema: &SchemaRef,
+    source: &str,
+) -> Result<RecordBatch, ArrowError> {
+    let n = batch.num_rows();
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            if f.name() == SOURCE_COLUMN {
+                return Ok(Arc::new(StringArray::from_iter_values(std::iter::repeat_n(
+                    source, n,
+                ))) as ArrayRef);
+            }
+            match batch.column_by_name(f.name()) {
+                Some(c) if c.data_type() == f.data_type() => Ok(Arc::clone(c)),
+                Some(c) => arrow_cast::cast(c, f.data_type()),
+                None => Ok(new_null_array(f.data_type(), n)),
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    RecordBatch::try_new(Arc::clone(schema), columns)
+}
+
+/// Merges each source's batches (`(source name, batches)`) as `spec` says.
+pub fn merge(inputs: &[(&str, &[RecordBatch])], spec: &MergeSpec) -> Result<Merged, ArrowError> {
+    let schema = union_schema(inputs.iter().flat_map(|(_, b)| b.iter()));
+    let mut parts = Vec::with_capacity(inputs.iter().map(|(_, b)| b.len()).sum());
+    for (name, batches) in inputs {
+        for b in batches.iter().filter(|b| b.num_rows() > 0) {
+            parts.push(conform(b, &schema, name)?);
+        }
+    }
+    let all = arrow_select::concat::concat_batches(&schema, &parts)?;
+    drop(parts);
+    let mut warnings = Vec::new();
+    let sorted = sort(
+        &all,
+        &spec.sort,
+        if spec.dedupe.is_empty() {
+            spec.limit
+        } else {
+            0
+        },
+        &mut warnings,
+    )?;
+    drop(all);
+    let deduped = dedupe(sorted, &spec.dedupe, &mut warnings)?;
+    let total = deduped.num_rows();
+    let batch = if spec.limit > 0 && total > spec.limit {
+        deduped.slice(0, spec.limit)
+    } else {
+        deduped
+    };
+    Ok(Merged {
+        batch,
+        total,
+        warnings,
+    })
+}
+
+/// `batch` sorted by `keys` (keys naming no column are reported and skipped); with `limit`,
+/// only the first `limit` rows are produced.
+pub fn sort(
+    batch: &RecordBatch,
+    keys: &[SortKey],
+    limit: usize,
+    warnings: &mut Vec<String>,
+) -> Result<RecordBatch, ArrowError> {
+    let mut columns = Vec::new();
+    for key in keys {
+        match batch.column_by_name(&key.column) {
+            Some(values) => columns.push(SortColumn {
+                values: Arc::clone(values),
+                options: Some(SortOptions {
+                    descending: key.descending,
+                    nulls_first: false,
+                }),
+            }),
+            None if batch.num_rows() > 0 => {
+                warnings.push(format!("sort: no column \"{}\" in the result", key.column))
+            }
+            None => {}
+        }
+    }
+    if columns.is_empty() || batch.num_rows() == 0 {
+        return Ok(batch.clone());
+    }
+    let indices = lexsort_to_indices(&columns, (limit > 0).then_some(limit))?;
+    arrow_select::take::take_record_batch(batch, &indices)
+}
+
+/// Keeps the first row of each group of rows equal on `keys`.
+fn dedupe(
+    batch: RecordBatch,
+    keys: &[String],
+    warnings: &mut Vec<String>,
+) -> Result<RecordBatch, ArrowError> {
+    if keys.is_empty() || batch.num_rows() == 0 {
+        return Ok(batch);
+    }
+    let mut columns = Vec::new();
+    for k in keys {
+        match batch.column_by_name(k) {
+            Some(c) => columns.push(Arc::clone(c)),
+            None => warnings.push(format!("dedupe: no column \"{k}\" in the result")),
+        }
+    }
+    if columns.is_empty() {
+        return Ok(batch);
+    }
+    let fields = columns
+        .iter()
+        .map(|c| arrow_row::SortField::new(c.data_type().clone()))
+        .collect();
+    let rows = arrow_row::RowConverter::new(fields)?.convert_columns(&columns)?;
+    let mut seen = HashSet::with_capacity(batch.num_rows());
+    let keep: arrow_array::BooleanArray = rows.iter().map(|r| Some(seen.insert(r))).collect();
+    arrow_select::filter::filter_record_batch(&batch, &keep)
+}
+
+/// Number of rows in `batches`.
+#[must_use]
+pub fn row_count(batches: &[RecordBatch]) -> usize {
+    batches.iter().map(RecordBatch::num_rows).sum()
+}
+
+#[cfg(test)]
+mod tests;

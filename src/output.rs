@@ -1,0 +1,181 @@
+//! Headless output (`--once`): the merged table as JSON, NDJSON, CSV or an aligned table,
+//! the per-source summary, and the exit code.
+
+mod progress;
+mod table;
+
+use std::io::{self, Write};
+
+use arrow_array::RecordBatch;
+use serde_json::json;
+
+use crate::engine::GatherResult;
+use crate::merge::Merged;
+use crate::source::{Outcome, SourceReport, State};
+
+pub use progress::ProgressLine;
+
+/// Output format of `--once`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// An aligned text table; the summary goes to stderr.
+    #[default]
+    Table,
+    /// One JSON object with the sources, the columns and the rows.
+    Json,
+    /// One JSON object per row; the summary goes to stderr.
+    Ndjson,
+    /// Header and rows; the summary goes to stderr.
+    Csv,
+}
+
+/// The process exit code for a gather's result: 0 every source ok, 3 partial (results
+/// printed, some sources failed), 4 no result (fail-fast abort, or no source ok).
+#[must_use]
+pub fn exit_code(result: &GatherResult) -> u8 {
+    let count = |s: State| {
+        result
+            .reports
+            .iter()
+            .filter(|r| r.outcome.state() == s)
+            .count()
+    };
+    let ok = count(State::Ok);
+    let fine = ok + count(State::Skipped);
+    if result.aborted || (ok == 0 && fine < result.reports.len()) {
+        4
+    } else if fine < result.reports.len() {
+        3
+    } else {
+        0
+    }
+}
+
+/// Writes `merged` (absent when the gather produced no usable result) in `format`.
+pub fn write(
+    out: &mut dyn Write,
+    format: Format,
+    query: &str,
+    result: &GatherResult,
+    merged: Option<&Merged>,
+) -> io::Result<()> {
+    let empty = RecordBatch::new_empty(crate::merge::union_schema([]));
+    let batch = merged.map_or(&empty, |m| &m.batch);
+    match format {
+        Format::Json => write_json(out, query, result, merged, batch),
+        Format::Ndjson => {
+            let mut w = arrow_json::WriterBuilder::new()
+                .with_explicit_nulls(true)
+                .build::<_, arrow_json::writer::LineDelimited>(&mut *out);
+            w.write(batch).map_err(io::Error::other)?;
+            w.finish().map_err(io::Error::other)
+        }
+        Format::Csv => arrow_csv::WriterBuilder::new()
+            .with_header(true)
+            .build(&mut *out)
+            .write(batch)
+            .map_err(io::Error::other),
+        Format::Table => table::write(out, batch),
+    }
+}
+
+fn write_json(
+    out: &mut dyn Write,
+    query: &str,
+    result: &GatherResult,
+    merged: Option<&Merged>,
+    batch: &RecordBatch,
+) -> io::Result<()> {
+    let sources: Vec<_> = result.reports.iter().map(source_json).collect();
+    let columns: Vec<_> = batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let head = json!({
+        "query": query,
+        "elapsed_ms": result.elapsed.as_millis() as u64,
+        "sources": sources,
+        "columns": columns,
+        "warnings": merged.map(|m| m.warnings.clone()).unwrap_or_default(),
+    });
+    // The head object, reopened to append the rows, streamed by arrow-json without building
+    // a JSON value per row.
+    let head = serde_json::to_string(&head).map_err(io::Error::other)?;
+    out.write_all(&head.as_bytes()[..head.len() - 1])?;
+    out.write_all(b",\"rows\":")?;
+    {
+        let mut w = arrow_json::WriterBuilder::new()
+            .with_explicit_nulls(true)
+            .build::<_, arrow_json::writer::JsonArray>(&mut *out);
+        w.write(batch).map_err(io::Error::other)?;
+        w.finish().map_err(io::Error::other)?;
+    }
+    if batch.num_rows() == 0 {
+        // arrow-json writes nothing for an empty table.
+        out.write_all(b"[]")?;
+    }
+    writeln!(out, ",\"total\":{}}}", merged.map_or(0, |m| m.total))
+}
+
+fn source_json(r: &SourceReport) -> serde_json::Value {
+    json!({
+        "name": r.name,
+        "kind": r.kind,
+        "state": r.outcome.state().as_str(),
+        "latency_ms": r.timing.latency().as_millis() as u64,
+        "rows": r.rows,
+        "error": r.outcome.message(),
+    })
+}
+
+/// The per-source summary for stderr: one aligned line per source, then a total line.
+#[must_use]
+pub fn summary(result: &GatherResult, merged: Option<&Merged>) -> String {
+    let width = result
+        .reports
+        .iter()
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut s = String::new();
+    for r in &result.reports {
+        let latency = format!("{} ms", r.timing.latency().as_millis());
+        let rows = if r.outcome == Outcome::Ok {
+            format!("{} rows", r.rows)
+        } else {
+            "-".into()
+        };
+        s.push_str(&format!(
+            "  {:width$}  {:8} {:10} {:>9}  {:>10}  {}\n",
+            r.name,
+            r.kind,
+            r.outcome.state().as_str(),
+            latency,
+            rows,
+            r.outcome.message().unwrap_or_default(),
+        ));
+    }
+    let ok = result
+        .reports
+        .iter()
+        .filter(|r| r.outcome == Outcome::Ok)
+        .count();
+    let rows = merged.map_or(0, |m| m.batch.num_rows());
+    s.push_str(&format!(
+        "{rows} rows from {ok} of {} sources in {:.2} s",
+        result.reports.len(),
+        result.elapsed.as_secs_f64()
+    ));
+    if result.aborted {
+        s.push_str(" (fail-fast: aborted, no result)");
+    }
+    if let Some(m) = merged {
+        for w in &m.warnings {
+            s.push_str(&format!("\nwarning: {w}"));
+        }
+    }
+    s.push('\n');
+    s
+}

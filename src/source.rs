@@ -1,0 +1,120 @@
+//! The [`Source`] trait every kind implements, what a source is given ([`Request`],
+//! [`RowSink`]) and what it ends in ([`Outcome`], [`SourceError`]). One file per kind below.
+
+mod data;
+mod file;
+mod outcome;
+mod sim;
+mod sink;
+pub mod sql;
+mod sqlite;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::{KindSpec, SourceSpec};
+
+pub use data::parse as parse_data;
+pub use file::FileSource;
+pub use outcome::{CancelReason, Outcome, SourceReport, State, TimeoutCause, Timing};
+pub use sim::SimSource;
+pub use sink::{RowSink, SinkLimits};
+pub use sqlite::SqliteSource;
+
+/// Rows per record batch for sources that build batches row by row: large enough that
+/// per-batch overhead vanishes, small enough that the row count on screen climbs smoothly.
+pub const BATCH_ROWS: usize = 4096;
+
+/// What one run of a source is asked to do.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The query (SQL, `{query}` for HTTP and commands); empty when none is configured.
+    pub query: String,
+    /// Statements that write are allowed (`--allow-writes`).
+    pub allow_writes: bool,
+    /// The source's time limit, for server-side backstops such as `statement_timeout`.
+    pub timeout: Duration,
+    /// Cancelled by the engine when this source's run ends in anything but success (timeout,
+    /// fail-fast, deadline, user): sources that hold server-side work watch it to stop that work.
+    pub cancel: CancellationToken,
+    /// Cleanup tasks a source spawns after its run was cut off (a cancel request to a server)
+    /// go here, so the process can wait for them before it exits.
+    pub cleanup: TaskTracker,
+}
+
+/// Why a source failed. Its `Display` is the message shown in the source's row.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// A message already phrased for the user.
+    #[error("{0}")]
+    Failed(String),
+    /// Reading a file or a pipe failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being read.
+        context: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The data could not be parsed.
+    #[error("{0}")]
+    Parse(String),
+    /// This source produced more rows than `[gather] max_rows_per_source`.
+    #[error("row cap: more than {cap} rows from this source (raise [gather] max_rows_per_source)")]
+    SourceCap {
+        /// The cap.
+        cap: usize,
+    },
+    /// All sources together produced more rows than `[gather] max_rows`.
+    #[error("row cap: more than {cap} rows in total (raise [gather] max_rows)")]
+    TotalCap {
+        /// The cap.
+        cap: usize,
+    },
+    /// The read-only guard refused the query.
+    #[error("refused: {0}")]
+    Refused(String),
+}
+
+impl From<arrow_schema::ArrowError> for SourceError {
+    fn from(e: arrow_schema::ArrowError) -> Self {
+        Self::Parse(e.to_string())
+    }
+}
+
+/// A place rows come from. One value per configured source, built once and run once per gather;
+/// it may keep connections between runs.
+pub trait Source: Send + Sync + 'static {
+    /// Runs the request, pushing rows into `sink` as they arrive.
+    ///
+    /// The engine drops the returned future when the source times out or is cancelled; work
+    /// that outlives the future (a statement on a server, a child process) must be stopped by
+    /// the source then, through a drop guard or by watching `request.cancel`.
+    fn run<'a>(
+        &'a self,
+        request: &'a Request,
+        sink: &'a mut RowSink,
+    ) -> BoxFuture<'a, Result<(), SourceError>>;
+
+    /// Where the source reads from, for the details panel; passwords redacted.
+    fn describe(&self) -> String;
+}
+
+/// Builds the source a spec describes.
+pub fn build(spec: &SourceSpec) -> Result<Arc<dyn Source>, SourceError> {
+    Ok(match &spec.kind {
+        KindSpec::Sim(sim) => Arc::new(SimSource::new(sim.clone())),
+        KindSpec::File { path, format } => Arc::new(FileSource::new(path.clone(), *format)),
+        KindSpec::Sqlite { path } => Arc::new(SqliteSource::new(path.clone())),
+        other => {
+            return Err(SourceError::Failed(format!(
+                "kind \"{}\" is not available in this build",
+                other.name()
+            )));
+        }
+    })
+}

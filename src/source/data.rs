@@ -1,0 +1,196 @@
+//! CSV, JSON-array and NDJSON bytes to record batches, with arrow-csv and arrow-json. Used by
+//! the `file` and `command` kinds.
+
+use std::io::{BufReader, Cursor};
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use tokio::sync::mpsc;
+
+use super::{BATCH_ROWS, RowSink, SourceError};
+use crate::config::DataFormat;
+
+/// Parses `bytes` as `format`, calling `each` per batch until it returns `false`.
+pub fn parse(
+    bytes: &[u8],
+    format: DataFormat,
+    mut each: impl FnMut(RecordBatch) -> bool,
+) -> Result<(), SourceError> {
+    match format {
+        DataFormat::Csv => {
+            let csv = arrow_csv::reader::Format::default().with_header(true);
+            let (schema, _) = csv
+                .infer_schema(Cursor::new(bytes), None)
+                .map_err(|e| SourceError::Parse(format!("CSV: {e}")))?;
+            let reader = arrow_csv::ReaderBuilder::new(Arc::new(schema))
+                .with_format(csv)
+                .with_batch_size(BATCH_ROWS)
+                .build(Cursor::new(bytes))
+                .map_err(|e| SourceError::Parse(format!("CSV: {e}")))?;
+            for batch in reader {
+                if !each(batch.map_err(|e| SourceError::Parse(format!("CSV: {e}")))?) {
+                    break;
+                }
+            }
+            Ok(())
+        }
+        DataFormat::Ndjson => {
+            let (schema, _) =
+                arrow_json::reader::infer_json_schema(BufReader::new(Cursor::new(bytes)), None)
+                    .map_err(|e| SourceError::Parse(format!("NDJSON: {e}")))?;
+            let reader = json_reader(Arc::new(schema))
+                .build(BufReader::new(Cursor::new(bytes)))
+                .map_err(|e| SourceError::Parse(format!("NDJSON: {e}")))?;
+            for batch in reader {
+                if !each(batch.map_err(|e| SourceError::Parse(format!("NDJSON: {e}")))?) {
+                    break;
+                }
+            }
+            Ok(())
+        }
+        DataFormat::Json => parse_json_array(bytes, each),
+    }
+}
+
+fn json_reader(schema: SchemaRef) -> arrow_json::ReaderBuilder {
+    arrow_json::ReaderBuilder::new(schema)
+        .with_batch_size(BATCH_ROWS)
+        .with_coerce_primitive(true)
+}
+
+fn parse_json_array(
+    bytes: &[u8],
+    mut each: impl FnMut(RecordBatch) -> bool,
+) -> Result<(), SourceError> {
+    let doc: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| SourceError::Parse(format!("JSON: {e}")))?;
+    let rows = rows_of(&doc, "")?;
+    let schema = arrow_json::reader::infer_json_schema_from_iterator(rows.iter().map(Ok))
+        .map_err(|e| SourceError::Parse(format!("JSON: {e}")))?;
+    let mut decoder = json_reader(Arc::new(schema))
+        .build_decoder()
+        .map_err(|e| SourceError::Parse(format!("JSON: {e}")))?;
+    for chunk in rows.chunks(BATCH_ROWS) {
+        decoder
+            .serialize(chunk)
+            .map_err(|e| SourceError::Parse(format!("JSON: {e}")))?;
+        let batch = decoder
+            .flush()
+            .map_err(|e| SourceError::Parse(format!("JSON: {e}")))?;
+        if let Some(batch) = batch
+            && !each(batch)
+        {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The array of row objects at JSON `pointer` in `doc` (empty pointer: `doc` itself).
+pub fn rows_of<'d>(
+    doc: &'d serde_json::Value,
+    pointer: &str,
+) -> Result<&'d [serde_json::Value], SourceError> {
+    let at = doc
+        .pointer(pointer)
+        .ok_or_else(|| SourceError::Parse(format!("JSON: nothing at pointer \"{pointer}\"")))?;
+    let rows = at.as_array().ok_or_else(|| {
+        let what = if pointer.is_empty() {
+            "the document"
+        } else {
+            pointer
+        };
+        SourceError::Parse(format!(
+            "JSON: expected an array of objects at {what}, found {}",
+            json_kind(at)
+        ))
+    })?;
+    if let Some((i, v)) = rows.iter().enumerate().find(|(_, v)| !v.is_object()) {
+        return Err(SourceError::Parse(format!(
+            "JSON: element {i} is {}, expected an object",
+            json_kind(v)
+        )));
+    }
+    Ok(rows)
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// Parses `bytes` on a blocking thread and pushes the batches into `sink` as they come; the
+/// parser stops early when the sink refuses a batch (row cap) or this future is dropped.
+pub async fn push_parsed(
+    bytes: Vec<u8>,
+    format: DataFormat,
+    sink: &mut RowSink,
+) -> Result<(), SourceError> {
+    // Parser thread -> this future. Small: the parser runs at most a few batches ahead.
+    // Dropping the receiver (cancel, cap) makes the parser's next send fail, which stops it.
+    let (batch_tx, mut batch_rx) = mpsc::channel::<RecordBatch>(4);
+    let parser = tokio::task::spawn_blocking(move || {
+        parse(&bytes, format, |batch| {
+            batch_tx.blocking_send(batch).is_ok()
+        })
+    });
+    while let Some(batch) = batch_rx.recv().await {
+        sink.push(batch)?;
+    }
+    parser
+        .await
+        .map_err(|e| SourceError::Failed(format!("parser failed: {e}")))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(bytes: &str, format: DataFormat) -> Result<usize, String> {
+        let mut n = 0;
+        parse(bytes.as_bytes(), format, |b| {
+            n += b.num_rows();
+            true
+        })
+        .map_err(|e| e.to_string())?;
+        Ok(n)
+    }
+
+    #[test]
+    fn formats_parse() {
+        assert_eq!(rows("a,b\n1,x\n2,y\n", DataFormat::Csv), Ok(2));
+        assert_eq!(
+            rows("[{\"a\":1},{\"a\":2.5,\"b\":\"x\"}]", DataFormat::Json),
+            Ok(2)
+        );
+        assert_eq!(
+            rows("{\"a\":1}\n{\"a\":\"x\"}\n", DataFormat::Ndjson),
+            Ok(2)
+        );
+    }
+
+    #[test]
+    fn malformed_inputs_say_what_is_wrong() {
+        let ragged = rows("a,b\n1,2\n3\n", DataFormat::Csv).unwrap_err();
+        assert!(ragged.starts_with("CSV:"), "{ragged}");
+        let not_array = rows("{\"a\":1}", DataFormat::Json).unwrap_err();
+        assert_eq!(
+            not_array,
+            "JSON: expected an array of objects at the document, found an object"
+        );
+        let not_object = rows("[{\"a\":1}, 3]", DataFormat::Json).unwrap_err();
+        assert_eq!(
+            not_object,
+            "JSON: element 1 is a number, expected an object"
+        );
+        let bad_line = rows("{\"a\":1}\n[1,2]\n", DataFormat::Ndjson).unwrap_err();
+        assert!(bad_line.starts_with("NDJSON:"), "{bad_line}");
+    }
+}

@@ -1,0 +1,47 @@
+//! `file`: a CSV, JSON or NDJSON file, read whole on each run.
+
+use std::path::PathBuf;
+
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+
+use super::{Request, RowSink, Source, SourceError, data};
+use crate::config::DataFormat;
+
+/// A data file.
+#[derive(Debug)]
+pub struct FileSource {
+    path: PathBuf,
+    format: DataFormat,
+}
+
+impl FileSource {
+    /// The file at `path`, in `format`.
+    #[must_use]
+    pub fn new(path: PathBuf, format: DataFormat) -> Self {
+        Self { path, format }
+    }
+}
+
+impl Source for FileSource {
+    fn run<'a>(
+        &'a self,
+        _: &'a Request,
+        sink: &'a mut RowSink,
+    ) -> BoxFuture<'a, Result<(), SourceError>> {
+        async move {
+            let bytes = tokio::fs::read(&self.path)
+                .await
+                .map_err(|source| SourceError::Io {
+                    context: format!("cannot read {}", self.path.display()),
+                    source,
+                })?;
+            data::push_parsed(bytes, self.format, sink).await
+        }
+        .boxed()
+    }
+
+    fn describe(&self) -> String {
+        format!("file {} ({})", self.path.display(), self.format.as_str())
+    }
+}

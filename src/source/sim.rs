@@ -1,0 +1,196 @@
+//! `sim`: a simulated source with a chosen latency, row count and failure behaviour. It
+//! produces product rows (`type`, `manufacturer`, `model`, `price`) so it merges with the
+//! demo's real catalogs. Deterministic for a given `seed`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+
+use super::{BATCH_ROWS, Request, RowSink, Source, SourceError};
+use crate::config::SimSpec;
+
+const TYPES: [&str; 5] = ["laptop", "phone", "headphones", "tablet", "monitor"];
+const MAKERS: [&str; 6] = ["Apple", "Samsung", "Sony", "Lenovo", "Dell", "Bose"];
+
+/// A simulated source.
+#[derive(Debug)]
+pub struct SimSource {
+    spec: SimSpec,
+    /// Runs of this source whose future is still alive; a run cut off by a timeout or a cancel
+    /// must bring it back to 0 (the tests check that the work stopped, not only the waiting).
+    live: Arc<AtomicUsize>,
+}
+
+/// Decrements the live-run count when a run's future ends or is dropped.
+struct LiveGuard(Arc<AtomicUsize>);
+
+impl Drop for LiveGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl SimSource {
+    /// A source behaving as `spec` says.
+    #[must_use]
+    pub fn new(spec: SimSpec) -> Self {
+        Self {
+            spec,
+            live: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// How many runs of this source are in progress.
+    #[must_use]
+    pub fn live_runs(&self) -> usize {
+        self.live.load(Ordering::SeqCst)
+    }
+
+    async fn run_inner(&self, sink: &mut RowSink) -> Result<(), SourceError> {
+        self.live.fetch_add(1, Ordering::SeqCst);
+        let _guard = LiveGuard(Arc::clone(&self.live));
+        let mut rng = Rng::new(self.spec.seed.unwrap_or_else(Rng::fresh_seed));
+        let (lo, hi) = self.spec.latency;
+        let latency = lo + (hi - lo).mul_f64(rng.unit());
+        if self.spec.hang {
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(latency).await;
+        if let Some(message) = &self.spec.error {
+            return Err(SourceError::Failed(message.clone()));
+        }
+        if rng.unit() < self.spec.fail {
+            return Err(SourceError::Failed(format!(
+                "simulated failure (fail = {})",
+                self.spec.fail
+            )));
+        }
+        let mut left = self.spec.rows;
+        while left > 0 {
+            let n = left.min(BATCH_ROWS);
+            sink.push(product_batch(&mut rng, n))?;
+            left -= n;
+            if left > 0 {
+                tokio::task::yield_now().await;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Source for SimSource {
+    fn run<'a>(
+        &'a self,
+        _: &'a Request,
+        sink: &'a mut RowSink,
+    ) -> BoxFuture<'a, Result<(), SourceError>> {
+        self.run_inner(sink).boxed()
+    }
+
+    fn describe(&self) -> String {
+        let s = &self.spec;
+        let latency = if s.latency.0 == s.latency.1 {
+            humantime::format_duration(s.latency.0).to_string()
+        } else {
+            format!(
+                "{}..{}",
+                humantime::format_duration(s.latency.0),
+                humantime::format_duration(s.latency.1)
+            )
+        };
+        let mut d = format!("simulated: latency {latency}, {} rows", s.rows);
+        if let Some(e) = &s.error {
+            d.push_str(&format!(", always fails: {e}"));
+        }
+        if s.fail > 0.0 {
+            d.push_str(&format!(", fails {:.0}% of runs", s.fail * 100.0));
+        }
+        if s.hang {
+            d.push_str(", never answers");
+        }
+        d
+    }
+}
+
+/// `n` product rows drawn from `rng`.
+fn product_batch(rng: &mut Rng, n: usize) -> RecordBatch {
+    let mut types = Vec::with_capacity(n);
+    let mut makers = Vec::with_capacity(n);
+    let mut models = Vec::with_capacity(n);
+    let mut prices = Vec::with_capacity(n);
+    for _ in 0..n {
+        types.push(TYPES[rng.below(TYPES.len())]);
+        makers.push(MAKERS[rng.below(MAKERS.len())]);
+        models.push(format!("SIM-{:04}", rng.below(10_000)));
+        prices.push((rng.unit() * 2000.0 * 100.0).round() / 100.0 + 9.99);
+    }
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("type", Arc::new(StringArray::from(types))),
+        ("manufacturer", Arc::new(StringArray::from(makers))),
+        ("model", Arc::new(StringArray::from(models))),
+        ("price", Arc::new(Float64Array::from(prices))),
+    ];
+    RecordBatch::try_from_iter(columns).expect("columns have equal length")
+}
+
+/// A small deterministic generator (SplitMix64): enough for simulation, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    /// A seed that differs between runs and between sources started at the same instant.
+    fn fresh_seed() -> u64 {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        nanos ^ (COUNTER.fetch_add(1, Ordering::Relaxed) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.unit() * n as f64) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_rows() {
+        let a = product_batch(&mut Rng::new(7), 20);
+        let b = product_batch(&mut Rng::new(7), 20);
+        let c = product_batch(&mut Rng::new(8), 20);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn unit_stays_in_range() {
+        let mut r = Rng::new(1);
+        assert!(
+            (0..10_000)
+                .map(|_| r.unit())
+                .all(|x| (0.0..1.0).contains(&x))
+        );
+    }
+}

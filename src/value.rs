@@ -1,0 +1,349 @@
+//! Dynamically typed cells and a builder that turns rows of them into Arrow record batches.
+//!
+//! Sources whose columns are only known at run time (SQL drivers, JSON APIs) push [`Cell`]s;
+//! a column's Arrow type follows its values and widens when they disagree: integers and floats
+//! become floats, anything else mixed becomes text. Nulls never decide a type.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    BinaryBuilder, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
+    TimestampMicrosecondBuilder,
+};
+use arrow_array::{ArrayRef, NullArray, RecordBatch, RecordBatchOptions};
+use arrow_schema::{Field, Schema};
+
+/// One value read from a source.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// SQL NULL, JSON null, or a missing key.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A signed integer.
+    Int(i64),
+    /// A float (also DECIMAL/NUMERIC read as a number).
+    Float(f64),
+    /// Text (also JSON objects and arrays, serialized).
+    Text(String),
+    /// Days since 1970-01-01.
+    Date(i32),
+    /// Microseconds since the Unix epoch, UTC.
+    Timestamp(i64),
+    /// Raw bytes.
+    Bytes(Vec<u8>),
+}
+
+impl Cell {
+    /// Converts a JSON value: objects and arrays become their JSON text.
+    #[must_use]
+    pub fn from_json(v: &serde_json::Value) -> Self {
+        use serde_json::Value;
+        match v {
+            Value::Null => Self::Null,
+            Value::Bool(b) => Self::Bool(*b),
+            Value::Number(n) => n
+                .as_i64()
+                .map_or_else(|| Self::Float(n.as_f64().unwrap_or(f64::NAN)), Self::Int),
+            Value::String(s) => Self::Text(s.clone()),
+            other => Self::Text(other.to_string()),
+        }
+    }
+
+    /// The text form used when a column widens to text.
+    #[must_use]
+    pub fn to_text(&self) -> Option<String> {
+        Some(match self {
+            Self::Null => return None,
+            Self::Bool(b) => b.to_string(),
+            Self::Int(i) => i.to_string(),
+            Self::Float(f) => f.to_string(),
+            Self::Text(s) => s.clone(),
+            Self::Date(d) => chrono::DateTime::from_timestamp(i64::from(*d) * 86_400, 0)
+                .map_or_else(|| d.to_string(), |t| t.date_naive().to_string()),
+            Self::Timestamp(us) => chrono::DateTime::from_timestamp_micros(*us)
+                .map_or_else(|| us.to_string(), |t| t.to_rfc3339()),
+            Self::Bytes(b) => b.iter().fold(String::from("\\x"), |mut s, byte| {
+                s.push_str(&format!("{byte:02x}"));
+                s
+            }),
+        })
+    }
+}
+
+/// A column being built; the variant is its current type.
+#[derive(Debug, Clone)]
+enum Column {
+    Null(usize),
+    Bool(Vec<Option<bool>>),
+    Int(Vec<Option<i64>>),
+    Float(Vec<Option<f64>>),
+    Text(Vec<Option<String>>),
+    Date(Vec<Option<i32>>),
+    Timestamp(Vec<Option<i64>>),
+    Bytes(Vec<Option<Vec<u8>>>),
+}
+
+impl Column {
+    fn len(&self) -> usize {
+        match self {
+            Self::Null(n) => *n,
+            Self::Bool(v) => v.len(),
+            Self::Int(v) => v.len(),
+            Self::Float(v) => v.len(),
+            Self::Text(v) => v.len(),
+            Self::Date(v) => v.len(),
+            Self::Timestamp(v) => v.len(),
+            Self::Bytes(v) => v.len(),
+        }
+    }
+
+    /// Appends `cell`, widening the column first when its type does not fit.
+    fn push(&mut self, cell: Cell) {
+        match (&mut *self, cell) {
+            (Self::Null(n), Cell::Null) => *n += 1,
+            (Self::Bool(v), Cell::Bool(b)) => v.push(Some(b)),
+            (Self::Int(v), Cell::Int(i)) => v.push(Some(i)),
+            (Self::Float(v), Cell::Float(f)) => v.push(Some(f)),
+            (Self::Float(v), Cell::Int(i)) => v.push(Some(i as f64)),
+            (Self::Text(v), c) => v.push(c.to_text()),
+            (Self::Date(v), Cell::Date(d)) => v.push(Some(d)),
+            (Self::Timestamp(v), Cell::Timestamp(t)) => v.push(Some(t)),
+            (Self::Bytes(v), Cell::Bytes(b)) => v.push(Some(b)),
+            (col, Cell::Null) => col.push_null(),
+            (col, cell) => {
+                col.widen_for(&cell);
+                col.push(cell);
+            }
+        }
+    }
+
+    fn push_null(&mut self) {
+        match self {
+            Self::Null(n) => *n += 1,
+            Self::Bool(v) => v.push(None),
+            Self::Int(v) => v.push(None),
+            Self::Float(v) => v.push(None),
+            Self::Text(v) => v.push(None),
+            Self::Date(v) => v.push(None),
+            Self::Timestamp(v) => v.push(None),
+            Self::Bytes(v) => v.push(None),
+        }
+    }
+
+    /// Changes the column's type so that `cell` fits, converting what it holds.
+    fn widen_for(&mut self, cell: &Cell) {
+        let n = self.len();
+        *self = match (&*self, cell) {
+            (Self::Null(_), Cell::Bool(_)) => Self::Bool(vec![None; n]),
+            (Self::Null(_), Cell::Int(_)) => Self::Int(vec![None; n]),
+            (Self::Null(_), Cell::Float(_)) => Self::Float(vec![None; n]),
+            (Self::Null(_), Cell::Date(_)) => Self::Date(vec![None; n]),
+            (Self::Null(_), Cell::Timestamp(_)) => Self::Timestamp(vec![None; n]),
+            (Self::Null(_), Cell::Bytes(_)) => Self::Bytes(vec![None; n]),
+            (Self::Null(_), _) => Self::Text(vec![None; n]),
+            (Self::Int(v), Cell::Float(_)) => {
+                Self::Float(v.iter().map(|x| x.map(|i| i as f64)).collect())
+            }
+            (other, _) => Self::Text(other.texts()),
+        };
+    }
+
+    fn texts(&self) -> Vec<Option<String>> {
+        fn map<T: Clone>(v: &[Option<T>], f: impl Fn(T) -> Cell) -> Vec<Option<String>> {
+            v.iter()
+                .map(|x| x.clone().and_then(|x| f(x).to_text()))
+                .collect()
+        }
+        match self {
+            Self::Null(n) => vec![None; *n],
+            Self::Bool(v) => map(v, Cell::Bool),
+            Self::Int(v) => map(v, Cell::Int),
+            Self::Float(v) => map(v, Cell::Float),
+            Self::Text(v) => v.clone(),
+            Self::Date(v) => map(v, Cell::Date),
+            Self::Timestamp(v) => map(v, Cell::Timestamp),
+            Self::Bytes(v) => map(v, Cell::Bytes),
+        }
+    }
+
+    /// Builds the Arrow array and empties the column, keeping its type for the next batch.
+    fn take_array(&mut self) -> ArrayRef {
+        fn build<T, B: arrow_array::builder::ArrayBuilder>(
+            v: &mut Vec<Option<T>>,
+            mut b: B,
+            append: impl Fn(&mut B, Option<T>),
+        ) -> ArrayRef {
+            for x in v.drain(..) {
+                append(&mut b, x);
+            }
+            b.finish()
+        }
+        match self {
+            Self::Null(n) => Arc::new(NullArray::new(std::mem::take(n))),
+            Self::Bool(v) => build(v, BooleanBuilder::new(), |b, x| b.append_option(x)),
+            Self::Int(v) => build(v, Int64Builder::new(), |b, x| b.append_option(x)),
+            Self::Float(v) => build(v, Float64Builder::new(), |b, x| b.append_option(x)),
+            Self::Text(v) => build(v, StringBuilder::new(), |b, x| b.append_option(x)),
+            Self::Date(v) => build(v, Date32Builder::new(), |b, x| b.append_option(x)),
+            Self::Timestamp(v) => build(
+                v,
+                TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+                |b, x| b.append_option(x),
+            ),
+            Self::Bytes(v) => build(v, BinaryBuilder::new(), |b, x| b.append_option(x)),
+        }
+    }
+}
+
+/// Collects rows of [`Cell`]s and hands them out as record batches.
+///
+/// Columns are added the first time a name is seen (earlier rows read as null), so JSON rows
+/// with differing keys fit as well as SQL rows with a fixed header.
+#[derive(Debug, Default)]
+pub struct BatchBuilder {
+    names: Vec<String>,
+    index: HashMap<String, usize>,
+    columns: Vec<Column>,
+    rows: usize,
+}
+
+impl BatchBuilder {
+    /// A builder with these columns, in this order.
+    #[must_use]
+    pub fn with_columns<S: AsRef<str>>(names: &[S]) -> Self {
+        let mut b = Self::default();
+        for n in names {
+            b.column(n.as_ref());
+        }
+        b
+    }
+
+    /// The index of column `name`, adding it when new.
+    pub fn column(&mut self, name: &str) -> usize {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        self.names.push(name.to_owned());
+        self.columns.push(Column::Null(self.rows));
+        self.index.insert(name.to_owned(), self.columns.len() - 1);
+        self.columns.len() - 1
+    }
+
+    /// Sets column `col` of the current row; a second value for the same cell is ignored.
+    pub fn set(&mut self, col: usize, cell: Cell) {
+        let c = &mut self.columns[col];
+        if c.len() == self.rows {
+            c.push(cell);
+        }
+    }
+
+    /// Ends the current row; columns it did not set read as null.
+    pub fn end_row(&mut self) {
+        for c in &mut self.columns {
+            if c.len() == self.rows {
+                c.push_null();
+            }
+        }
+        self.rows += 1;
+    }
+
+    /// Rows since the last [`Self::finish`].
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// Whether no row is buffered.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// The buffered rows as a batch; the builder keeps its columns and their types.
+    #[must_use]
+    pub fn finish(&mut self) -> RecordBatch {
+        let arrays: Vec<ArrayRef> = self.columns.iter_mut().map(Column::take_array).collect();
+        let fields: Vec<Field> = self
+            .names
+            .iter()
+            .zip(&arrays)
+            .map(|(n, a)| Field::new(n, a.data_type().clone(), true))
+            .collect();
+        let options = RecordBatchOptions::new().with_row_count(Some(self.rows));
+        self.rows = 0;
+        RecordBatch::try_new_with_options(Arc::new(Schema::new(fields)), arrays, &options)
+            .expect("columns are built to the same length")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::Float64Type;
+    use arrow_schema::DataType;
+
+    use super::*;
+
+    fn build(rows: &[&[(&str, Cell)]]) -> RecordBatch {
+        let mut b = BatchBuilder::default();
+        for row in rows {
+            for (name, cell) in *row {
+                let c = b.column(name);
+                b.set(c, cell.clone());
+            }
+            b.end_row();
+        }
+        b.finish()
+    }
+
+    #[test]
+    fn int_and_float_widen_to_float() {
+        let batch = build(&[&[("x", Cell::Int(1))], &[("x", Cell::Float(2.5))]]);
+        let col = batch.column(0).as_primitive::<Float64Type>();
+        assert_eq!(col.values().to_vec(), vec![1.0, 2.5]);
+    }
+
+    #[test]
+    fn mixed_types_widen_to_text_keeping_values() {
+        let batch = build(&[
+            &[("x", Cell::Int(7))],
+            &[("x", Cell::Text("a".into()))],
+            &[("x", Cell::Null)],
+        ]);
+        assert_eq!(batch.schema().field(0).data_type(), &DataType::Utf8);
+        let col = batch.column(0).as_string::<i32>();
+        assert_eq!(
+            col.iter().collect::<Vec<_>>(),
+            vec![Some("7"), Some("a"), None]
+        );
+    }
+
+    #[test]
+    fn late_columns_are_null_filled_and_nulls_do_not_decide_type() {
+        let batch = build(&[
+            &[("a", Cell::Null)],
+            &[("a", Cell::Bool(true)), ("b", Cell::Int(3))],
+        ]);
+        assert_eq!(batch.num_rows(), 2);
+        assert_eq!(batch.schema().field(0).data_type(), &DataType::Boolean);
+        assert_eq!(batch.column(1).null_count(), 1);
+    }
+
+    #[test]
+    fn json_values_map_to_cells() {
+        let v: serde_json::Value = serde_json::json!([1, 1.5, "s", null, {"k": 1}]);
+        let cells: Vec<_> = v.as_array().unwrap().iter().map(Cell::from_json).collect();
+        assert_eq!(
+            cells,
+            vec![
+                Cell::Int(1),
+                Cell::Float(1.5),
+                Cell::Text("s".into()),
+                Cell::Null,
+                Cell::Text("{\"k\":1}".into())
+            ]
+        );
+    }
+}
