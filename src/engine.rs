@@ -30,6 +30,7 @@ use crate::source::{
 pub const EVENT_CHANNEL: usize = 8192;
 
 /// One source as the engine runs it.
+#[derive(Clone)]
 pub struct PlannedSource {
     /// Unique name.
     pub name: String,
@@ -46,7 +47,9 @@ pub struct PlannedSource {
 }
 
 /// Everything a gather needs; built once per configuration and shared by every run, so
-/// sources keep their connections between runs.
+/// sources keep their connections between runs. Cloning is cheap and shares the sources
+/// (use it to change the query for the next run).
+#[derive(Clone)]
 pub struct Plan {
     /// The sources, in config order.
     pub sources: Vec<PlannedSource>,

@@ -4,6 +4,7 @@
 mod data;
 mod file;
 mod outcome;
+pub mod redact;
 mod sim;
 mod sink;
 pub mod sql;
