@@ -1,8 +1,10 @@
 //! The [`Source`] trait every kind implements, what a source is given ([`Request`],
 //! [`RowSink`]) and what it ends in ([`Outcome`], [`SourceError`]). One file per kind below.
 
+mod command;
 mod data;
 mod file;
+mod http;
 mod outcome;
 pub mod redact;
 mod sim;
@@ -19,8 +21,10 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::{KindSpec, SourceSpec};
 
+pub use command::CommandSource;
 pub use data::parse as parse_data;
 pub use file::FileSource;
+pub use http::{BodyEncoding, HttpSource, encode_url_query};
 pub use outcome::{CancelReason, Outcome, SourceReport, State, TimeoutCause, Timing};
 pub use sim::SimSource;
 pub use sink::{RowSink, SinkLimits};
@@ -29,6 +33,11 @@ pub use sqlite::SqliteSource;
 /// Rows per record batch for sources that build batches row by row: large enough that
 /// per-batch overhead vanishes, small enough that the row count on screen climbs smoothly.
 pub const BATCH_ROWS: usize = 4096;
+
+/// Most bytes read from an HTTP response body or a command's stdout: far above what the row
+/// caps let through as rows, and small enough that a runaway endpoint or program cannot take
+/// the machine's memory. Reading stops at the cap and the run fails.
+pub const MAX_OUTPUT_BYTES: usize = 256 * 1024 * 1024;
 
 /// What one run of a source is asked to do.
 #[derive(Debug, Clone)]
@@ -111,6 +120,20 @@ pub fn build(spec: &SourceSpec) -> Result<Arc<dyn Source>, SourceError> {
         KindSpec::Sim(sim) => Arc::new(SimSource::new(sim.clone())),
         KindSpec::File { path, format } => Arc::new(FileSource::new(path.clone(), *format)),
         KindSpec::Sqlite { path } => Arc::new(SqliteSource::new(path.clone())),
+        KindSpec::Http {
+            url,
+            method,
+            headers,
+            body,
+            rows,
+        } => Arc::new(HttpSource::new(
+            url,
+            *method,
+            headers,
+            body.as_deref(),
+            rows,
+        )?),
+        KindSpec::Command { argv, format } => Arc::new(CommandSource::new(argv.clone(), *format)),
         other => {
             return Err(SourceError::Failed(format!(
                 "kind \"{}\" is not available in this build",
