@@ -7,6 +7,7 @@ mod file;
 mod http;
 mod outcome;
 pub mod redact;
+mod redis;
 mod sim;
 mod sink;
 pub mod sql;
@@ -26,6 +27,7 @@ pub use data::parse as parse_data;
 pub use file::FileSource;
 pub use http::{BodyEncoding, HttpSource, encode_url_query};
 pub use outcome::{CancelReason, Outcome, SourceReport, State, TimeoutCause, Timing};
+pub use redis::{RedisQuery, RedisSource, SCAN_PAGE, parse_query as parse_redis_query};
 pub use sim::SimSource;
 pub use sink::{RowSink, SinkLimits};
 pub use sqlite::SqliteSource;
@@ -120,6 +122,7 @@ pub fn build(spec: &SourceSpec) -> Result<Arc<dyn Source>, SourceError> {
         KindSpec::Sim(sim) => Arc::new(SimSource::new(sim.clone())),
         KindSpec::File { path, format } => Arc::new(FileSource::new(path.clone(), *format)),
         KindSpec::Sqlite { path } => Arc::new(SqliteSource::new(path.clone())),
+        KindSpec::Redis { url } => Arc::new(RedisSource::new(url, &spec.name)?),
         KindSpec::Http {
             url,
             method,

@@ -205,7 +205,7 @@ async fn a_missing_program_and_bad_output_are_errors() {
 }
 
 /// Processes of group `pgid` still alive (zombies excluded: they are already dead).
-fn live_in_group(pgid: i32) -> Vec<(i32, String)> {
+fn live_in_group(group: i32) -> Vec<(i32, String)> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
@@ -220,7 +220,7 @@ fn live_in_group(pgid: i32) -> Vec<(i32, String)> {
         };
         let fields: Vec<&str> = stat[close + 2..].split(' ').collect();
         let (state, pgrp) = (fields[0], fields[2].parse::<i32>().unwrap_or(0));
-        if pgrp == pgid && state != "Z" {
+        if pgrp == group && state != "Z" {
             out.push((pid, stat[..=close].to_owned()));
         }
     }
