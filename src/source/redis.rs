@@ -304,12 +304,12 @@ fn text(v: &Value) -> String {
     }
 }
 
-/// The error's text without redis-rs's decorations (`An error was signalled by the server -`).
+/// The error's text; a server error as the server phrased it (`WRONGTYPE Operation ...`).
 fn clean(e: &redis::RedisError) -> String {
-    let s = e.to_string();
-    s.strip_prefix("An error was signalled by the server - ")
-        .unwrap_or(&s)
-        .to_owned()
+    match (e.code(), e.detail()) {
+        (Some(code), Some(detail)) => format!("{code} {detail}"),
+        _ => e.to_string(),
+    }
 }
 
 /// A `SCAN` over keys of one type matching a pattern, a page at a time.
