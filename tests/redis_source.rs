@@ -2,6 +2,7 @@
 //! printed reason when unset; failing when `SCATTER_REQUIRE_DB=1`). Each test writes keys
 //! under its own prefix and deletes them at the end.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -117,9 +118,10 @@ impl Fixture {
 fn plan_for(url: &str, sources: &[(&str, &str)]) -> Arc<Plan> {
     let mut text = String::from("[gather]\ntimeout = \"30s\"\n");
     for (name, query) in sources {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             "[[source]]\nname = \"{name}\"\nkind = \"redis\"\nurl = \"{url}\"\nquery = \"{query}\"\n"
-        ));
+        );
     }
     let config = Config::parse(Path::new("test.toml"), &text, &|_| None).expect("config parses");
     Arc::new(Plan::new(&config))
