@@ -160,11 +160,12 @@ impl HttpSource {
             builder = builder.body(body.replace("{query}", &encoding.encode(&request.query)));
         }
         let mut response = builder.send().await.map_err(|e| {
-            SourceError::Failed(format!(
-                "{} {shown}: {}",
-                self.method_name(),
+            let why = if e.is_connect() {
+                format!("cannot connect: {}", innermost(&e))
+            } else {
                 chain(&e.without_url())
-            ))
+            };
+            SourceError::Failed(format!("{} {shown}: {why}", self.method_name()))
         })?;
         let status = response.status();
         if !status.is_success() {
@@ -249,6 +250,16 @@ pub(super) fn chain(e: &dyn std::error::Error) -> String {
         cause = c.source();
     }
     text
+}
+
+/// The deepest cause of `e` (`Connection refused (os error 111)`), where the OS or resolver
+/// says what went wrong.
+fn innermost(e: &dyn std::error::Error) -> String {
+    let mut last = e;
+    while let Some(c) = last.source() {
+        last = c;
+    }
+    last.to_string()
 }
 
 /// The start of `bytes` as one line of at most [`SNIPPET_CHARS`] characters.
