@@ -1,6 +1,6 @@
-//! End to end: `assets/seed-scene/load.sh` loads the catalogue into the real PostgreSQL,
-//! MariaDB and Redis, then `scatter --once --format json` runs `seed-scene.toml` and the
-//! sources' states and the merged, price-sorted rows are checked.
+//! End to end: `assets/seed-scene/load.sh` loads the catalogue into the three real servers
+//! (the `postgres`, `mysql` and `redis` kinds), then `scatter --once --format json` runs
+//! `seed-scene.toml` and the sources' states and the merged, price-sorted rows are checked.
 //!
 //! Needs all three of `SCATTER_TEST_PG_URL`, `SCATTER_TEST_MYSQL_URL`, `SCATTER_TEST_REDIS_URL`
 //! (skipped with a printed reason otherwise; failing when `SCATTER_REQUIRE_DB=1`), and the

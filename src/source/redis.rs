@@ -10,8 +10,8 @@
 
 mod query;
 mod rows;
+mod scan;
 
-use std::collections::HashSet;
 use std::sync::Mutex;
 
 use futures_util::FutureExt;
@@ -23,6 +23,7 @@ use super::{BATCH_ROWS, Request, RowSink, Source, SourceError, redact};
 use crate::value::{BatchBuilder, Cell};
 pub use query::{RedisQuery, parse as parse_query};
 use rows::{HashRow, KEY_COLUMN, hash_batch, push_json_value};
+use scan::Scan;
 
 /// Keys asked for per `SCAN` call (`COUNT`): about a millisecond of server time per page, and
 /// few enough round trips that 100,000 keys take about a hundred pages.
@@ -55,6 +56,13 @@ impl RedisSource {
     /// `user:password@`, optional `/db`), named `name` in `CLIENT LIST`.
     pub fn new(url: &str, name: &str) -> Result<Self, SourceError> {
         let shown = redact::url(url);
+        let scheme = url.split_once("://").map_or("", |(s, _)| s);
+        if !matches!(scheme, "redis" | "rediss" | "redis+unix" | "unix") {
+            return Err(SourceError::Failed(format!(
+                "\"{shown}\" is not a Redis URL; write redis://[:password@]host[:port][/db] \
+                 (rediss:// for TLS)"
+            )));
+        }
         let client = redis::Client::open(url)
             .map_err(|e| SourceError::Failed(format!("{shown}: {}", clean(&e))))?;
         let client_name = format!(
@@ -312,57 +320,6 @@ fn clean(e: &redis::RedisError) -> String {
     }
 }
 
-/// A `SCAN` over keys of one type matching a pattern, a page at a time.
-struct Scan<'p> {
-    pattern: &'p str,
-    kind: &'static str,
-    count: usize,
-    cursor: u64,
-    done: bool,
-    /// Keys already returned: `SCAN` may return a key twice while the keyspace is rehashed.
-    seen: HashSet<Vec<u8>>,
-}
-
-impl<'p> Scan<'p> {
-    fn new(pattern: &'p str, kind: &'static str, count: usize) -> Self {
-        Self {
-            pattern,
-            kind,
-            count,
-            cursor: 0,
-            done: false,
-            seen: HashSet::new(),
-        }
-    }
-
-    /// The next page of new keys (possibly empty); `None` when the scan is over.
-    async fn next_page(
-        &mut self,
-        conn: &mut MultiplexedConnection,
-    ) -> Result<Option<Vec<Vec<u8>>>, redis::RedisError> {
-        if self.done {
-            return Ok(None);
-        }
-        let (cursor, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
-            .arg(self.cursor)
-            .arg("MATCH")
-            .arg(self.pattern)
-            .arg("COUNT")
-            .arg(self.count)
-            .arg("TYPE")
-            .arg(self.kind)
-            .query_async(conn)
-            .await?;
-        self.cursor = cursor;
-        self.done = cursor == 0;
-        Ok(Some(
-            keys.into_iter()
-                .filter(|k| self.seen.insert(k.clone()))
-                .collect(),
-        ))
-    }
-}
-
 impl Source for RedisSource {
     fn run<'a>(
         &'a self,
@@ -374,5 +331,40 @@ impl Source for RedisSource {
 
     fn describe(&self) -> String {
         format!("redis {}", self.shown)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_checked_and_shown_without_password() {
+        let s = RedisSource::new("rediss://app:s3cret@cache:6380/2", "shop eu").unwrap();
+        assert_eq!(s.describe(), "redis rediss://app:***@cache:6380/2");
+        assert_eq!(s.client_name(), "scatter:shop_eu");
+        let err = RedisSource::new("http://u:pw@cache:6379", "x").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "\"http://u:***@cache:6379/\" is not a Redis URL; write \
+             redis://[:password@]host[:port][/db] (rediss:// for TLS)"
+        );
+    }
+
+    #[test]
+    fn zrange_replies_of_both_protocols_pair_up() {
+        let flat = Value::Array(vec![
+            Value::BulkString(b"a".to_vec()),
+            Value::BulkString(b"1.5".to_vec()),
+            Value::BulkString(b"b".to_vec()),
+            Value::BulkString(b"2".to_vec()),
+        ]);
+        let nested = Value::Array(vec![
+            Value::Array(vec![Value::BulkString(b"a".to_vec()), Value::Double(1.5)]),
+            Value::Array(vec![Value::BulkString(b"b".to_vec()), Value::Double(2.0)]),
+        ]);
+        let want = vec![("a".to_owned(), 1.5), ("b".to_owned(), 2.0)];
+        assert_eq!(scored_members(flat), want);
+        assert_eq!(scored_members(nested), want);
     }
 }
