@@ -537,3 +537,40 @@ async fn a_cancel_in_the_middle_of_a_scan_stops_it() {
     }
     f.clean().await;
 }
+
+#[tokio::test]
+async fn a_kept_connection_killed_between_runs_is_replaced() {
+    let Some(f) = Fixture::new("revive").await else {
+        return;
+    };
+    let plan = f.plan(&[("revive-src", &format!("GET {}*", f.prefix))]);
+    assert_ok(&gather(&plan).await.0);
+    let mut conn = f.conn.clone();
+    redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("SKIPME")
+        .arg("yes")
+        .arg("ID")
+        .arg(client_id(&f, "scatter:revive-src").await)
+        .query_async::<i64>(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(f.clients_named("scatter:revive-src").await, 0);
+    assert_ok(&gather(&plan).await.0);
+    assert_eq!(f.clients_named("scatter:revive-src").await, 1);
+}
+
+/// The id of the connection named `name` in `CLIENT LIST`.
+async fn client_id(f: &Fixture, name: &str) -> i64 {
+    let mut conn = f.conn.clone();
+    let list: String = redis::cmd("CLIENT")
+        .arg("LIST")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    list.lines()
+        .find(|l| l.split(' ').any(|kv| kv == format!("name={name}")))
+        .and_then(|l| l.split(' ').find_map(|kv| kv.strip_prefix("id=")))
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("no client named {name}"))
+}

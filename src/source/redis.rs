@@ -95,8 +95,13 @@ impl RedisSource {
 
     async fn connection(&self) -> Result<MultiplexedConnection, SourceError> {
         let kept = self.idle.lock().expect("idle slot lock").take();
-        if let Some(conn) = kept {
-            return Ok(conn);
+        if let Some(mut conn) = kept {
+            // A kept connection may have died since (server restart, idle timeout): one PING
+            // tells, and a dead one is replaced instead of failing this run.
+            let ping = redis::cmd("PING").query_async::<()>(&mut conn).await;
+            if ping.is_ok() {
+                return Ok(conn);
+            }
         }
         // The engine's timeout bounds every wait; the client's own timeouts would cut a long
         // pipeline short.
