@@ -27,7 +27,6 @@ use crate::config::DataFormat;
 const STDERR_TAIL: usize = 300;
 
 /// A command source.
-#[derive(Debug)]
 pub struct CommandSource {
     argv: Vec<String>,
     format: DataFormat,
@@ -76,6 +75,15 @@ impl Drop for Group {
             // No runtime (dropped during shutdown): `kill_on_drop` leaves reaping to tokio.
             Err(_) => drop(child),
         }
+    }
+}
+
+/// Shows what `describe` shows (URL passwords in arguments masked).
+impl std::fmt::Debug for CommandSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommandSource")
+            .field("describe", &self.describe())
+            .finish_non_exhaustive()
     }
 }
 

@@ -8,11 +8,12 @@
 //! Cancelling: the engine drops the run's future, which drops the response and closes its
 //! connection (a connection in the middle of a response is never returned to the pool).
 
+mod encode;
+
 use std::fmt::Write as _;
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use tokio::sync::mpsc;
 
@@ -20,13 +21,7 @@ use super::data::rows_of;
 use super::{BATCH_ROWS, MAX_OUTPUT_BYTES, Request, RowSink, Source, SourceError, redact};
 use crate::config::HttpMethod;
 use crate::value::{BatchBuilder, Cell};
-
-/// Bytes kept verbatim in a URL: RFC 3986's unreserved characters.
-const URL_KEEP: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+pub use encode::{BodyEncoding, encode_url_query};
 
 /// Characters of a body shown in an error: enough to recognise an error page or the place
 /// where JSON broke, short enough for one line of the dashboard.
@@ -35,53 +30,7 @@ const SNIPPET_CHARS: usize = 200;
 /// Bytes of a non-2xx response read for its snippet; the rest is not downloaded.
 const ERROR_BODY_BYTES: usize = 64 * 1024;
 
-/// How `{query}` is written into the request body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyEncoding {
-    /// JSON (`Content-Type` containing `json`, or no `Content-Type` and a body starting with
-    /// `{` or `[`): the query is escaped as the inside of a JSON string, so write
-    /// `"q": "{query}"`. scatter sets `Content-Type: application/json` when none is given.
-    Json,
-    /// `application/x-www-form-urlencoded`: the query is form-encoded (`a+b%26c`).
-    Form,
-    /// Anything else: the query is inserted as is.
-    Raw,
-}
-
-impl BodyEncoding {
-    /// The encoding for a body template under the given `Content-Type` header.
-    #[must_use]
-    pub fn detect(content_type: Option<&str>, body: &str) -> Self {
-        match content_type.map(str::to_ascii_lowercase) {
-            Some(ct) if ct.contains("json") => Self::Json,
-            Some(ct) if ct.starts_with("application/x-www-form-urlencoded") => Self::Form,
-            None if body.trim_start().starts_with(['{', '[']) => Self::Json,
-            Some(_) | None => Self::Raw,
-        }
-    }
-
-    /// `query` encoded for a body of this kind.
-    #[must_use]
-    pub fn encode(self, query: &str) -> String {
-        match self {
-            Self::Json => {
-                let quoted = serde_json::Value::from(query).to_string();
-                quoted[1..quoted.len() - 1].to_owned()
-            }
-            Self::Form => url::form_urlencoded::byte_serialize(query.as_bytes()).collect(),
-            Self::Raw => query.to_owned(),
-        }
-    }
-}
-
-/// `query` percent-encoded for a URL.
-#[must_use]
-pub fn encode_url_query(query: &str) -> String {
-    utf8_percent_encode(query, URL_KEEP).to_string()
-}
-
 /// An HTTP JSON source. One client (and its connection pool) per source, kept between runs.
-#[derive(Debug)]
 pub struct HttpSource {
     url: String,
     method: HttpMethod,
@@ -90,6 +39,16 @@ pub struct HttpSource {
     rows: String,
     client: reqwest::Client,
     body_cap: usize,
+}
+
+/// Shows what `describe` shows: the URL with its password masked, header names only, and
+/// no body (any of them may hold a secret).
+impl std::fmt::Debug for HttpSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpSource")
+            .field("describe", &self.describe())
+            .finish_non_exhaustive()
+    }
 }
 
 impl HttpSource {
@@ -342,37 +301,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn query_is_encoded_for_url_and_each_body_kind() {
-        let q = "a b&c=\"d\"/é";
-        assert_eq!(encode_url_query(q), "a%20b%26c%3D%22d%22%2F%C3%A9");
-        assert_eq!(BodyEncoding::Json.encode(q), "a b&c=\\\"d\\\"/é");
-        assert_eq!(BodyEncoding::Form.encode(q), "a+b%26c%3D%22d%22%2F%C3%A9");
-        assert_eq!(BodyEncoding::Raw.encode(q), q);
-    }
-
-    #[test]
-    fn body_encoding_follows_content_type_then_body() {
-        let cases = [
-            (
-                Some("application/json; charset=utf-8"),
-                "q={query}",
-                BodyEncoding::Json,
-            ),
-            (
-                Some("application/x-www-form-urlencoded"),
-                "{}",
-                BodyEncoding::Form,
-            ),
-            (Some("text/plain"), "{\"q\":1}", BodyEncoding::Raw),
-            (None, "  {\"q\": \"{query}\"}", BodyEncoding::Json),
-            (None, "q={query}", BodyEncoding::Raw),
-        ];
-        for (ct, body, want) in cases {
-            assert_eq!(BodyEncoding::detect(ct, body), want, "{ct:?} {body}");
-        }
-    }
-
-    #[test]
     fn snippets_are_one_short_line() {
         assert_eq!(
             snippet(b"<html>\n  <b>oops</b>\n</html>"),
@@ -397,6 +325,11 @@ mod tests {
         .unwrap();
         let d = s.describe();
         assert!(!d.contains("secret") && !d.contains("tok123"), "{d}");
+        let debug = format!("{s:?}");
+        assert!(
+            !debug.contains("secret") && !debug.contains("tok123"),
+            "{debug}"
+        );
         assert!(d.contains("authorization"), "{d}");
         assert!(d.contains("content-type"), "{d}");
     }
