@@ -574,3 +574,27 @@ async fn client_id(f: &Fixture, name: &str) -> i64 {
         .and_then(|id| id.parse().ok())
         .unwrap_or_else(|| panic!("no client named {name}"))
 }
+
+#[test]
+fn redis_config_takes_a_url_and_nothing_else() {
+    let parse = |source: &str| {
+        Config::parse(
+            Path::new("s.toml"),
+            &format!("[[source]]\nname = \"r\"\nkind = \"redis\"\n{source}"),
+            &|name| (name == "REDIS_PW").then(|| "pw".to_owned()),
+        )
+        .map(|c| c.sources[0].kind.clone())
+        .map_err(|e| e.to_string())
+    };
+    assert_eq!(
+        parse("url = \"redis://:${REDIS_PW}@h:6379/1\""),
+        Ok(scatter::config::KindSpec::Redis {
+            url: "redis://:pw@h:6379/1".into()
+        })
+    );
+    assert_eq!(parse(""), Err("s.toml:3: kind \"redis\" needs `url`".into()));
+    assert_eq!(
+        parse("url = \"redis://h\"\npath = \"x\""),
+        Err("s.toml:5: `path` is not a key of kind \"redis\" (it takes: url)".into())
+    );
+}
