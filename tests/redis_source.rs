@@ -592,7 +592,10 @@ fn redis_config_takes_a_url_and_nothing_else() {
             url: "redis://:pw@h:6379/1".into()
         })
     );
-    assert_eq!(parse(""), Err("s.toml:3: kind \"redis\" needs `url`".into()));
+    assert_eq!(
+        parse(""),
+        Err("s.toml:3: kind \"redis\" needs `url`".into())
+    );
     assert_eq!(
         parse("url = \"redis://h\"\npath = \"x\""),
         Err("s.toml:5: `path` is not a key of kind \"redis\" (it takes: url)".into())
