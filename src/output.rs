@@ -112,10 +112,6 @@ fn write_json(
         w.write(batch).map_err(io::Error::other)?;
         w.finish().map_err(io::Error::other)?;
     }
-    if batch.num_rows() == 0 {
-        // arrow-json writes nothing for an empty table.
-        out.write_all(b"[]")?;
-    }
     writeln!(out, ",\"total\":{}}}", merged.map_or(0, |m| m.total))
 }
 
