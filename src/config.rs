@@ -163,21 +163,21 @@ pub struct SimSpec {
 /// What a source is, with its kind-specific settings (validated, `${VAR}` expanded).
 #[derive(Debug, Clone, PartialEq)]
 pub enum KindSpec {
-    /// A PostgreSQL server.
+    /// A `PostgreSQL` server.
     Postgres {
         /// Connection URL (may hold a password: display it through `redact`).
         url: String,
         /// Connections kept between runs.
         pool: usize,
     },
-    /// A MySQL or MariaDB server.
+    /// A `MySQL` or `MariaDB` server.
     Mysql {
         /// Connection URL (may hold a password).
         url: String,
         /// Connections kept between runs.
         pool: usize,
     },
-    /// A SQLite database file, or a `.sql` script loaded into a read-only in-memory database.
+    /// A `SQLite` database file, or a `.sql` script loaded into a read-only in-memory database.
     Sqlite {
         /// The file.
         path: PathBuf,

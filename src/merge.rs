@@ -183,7 +183,7 @@ pub fn sort(
                 }),
             }),
             None if batch.num_rows() > 0 => {
-                warnings.push(format!("sort: no column \"{}\" in the result", key.column))
+                warnings.push(format!("sort: no column \"{}\" in the result", key.column));
             }
             None => {}
         }

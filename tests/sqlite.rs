@@ -1,4 +1,4 @@
-//! SQLite sources: read-only, and a cancelled statement really stops inside SQLite.
+//! `SQLite` sources: read-only, and a cancelled statement really stops inside `SQLite`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -48,9 +48,9 @@ fn plan(sources: Vec<PlannedSource>, settings: GatherSettings) -> Arc<Plan> {
 
 fn settings(concurrency: usize, mode: Mode, deadline: Option<Duration>) -> GatherSettings {
     GatherSettings {
+        deadline,
         concurrency,
         mode,
-        deadline,
         ..GatherSettings::default()
     }
 }

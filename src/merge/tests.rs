@@ -114,7 +114,7 @@ fn sort_is_multi_key_with_descending_keys_and_nulls_last() {
         sort: vec![key("price", false), key("model", true)],
         ..MergeSpec::default()
     };
-    let m = merge(&[("s", &[a.clone()])], &spec).unwrap();
+    let m = merge(&[("s", std::slice::from_ref(&a))], &spec).unwrap();
     let got: Vec<_> = strings(&m.batch, "price")
         .into_iter()
         .zip(strings(&m.batch, "model"))
@@ -180,7 +180,7 @@ fn limit_keeps_the_top_rows_and_reports_the_total() {
         limit: 2,
         ..MergeSpec::default()
     };
-    let m = merge(&[("a", &[a.clone()])], &spec).unwrap();
+    let m = merge(&[("a", std::slice::from_ref(&a))], &spec).unwrap();
     assert_eq!(strings(&m.batch, "n"), [Some("1".into()), Some("2".into())]);
     assert_eq!(m.total, 5);
     let with_dedupe = MergeSpec {

@@ -84,7 +84,7 @@ fn skip_until(b: &[u8], from: usize, end: &[u8]) -> usize {
         .map_or(b.len(), |p| from + p + end.len())
 }
 
-/// `$tag$ ... $tag$` (PostgreSQL); a lone `$` (as in `$1`) is skipped as one byte.
+/// `$tag$ ... $tag$` (`PostgreSQL`); a lone `$` (as in `$1`) is skipped as one byte.
 fn skip_dollar(sql: &str, at: usize) -> usize {
     let rest = &sql[at + 1..];
     let Some(close) = rest.find('$') else {
