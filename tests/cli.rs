@@ -297,3 +297,29 @@ fn command_line_query_and_limit_override_the_file() {
         .collect();
     assert!(prices.windows(2).all(|w| w[0] <= w[1]));
 }
+
+#[test]
+fn logs_go_to_the_file_and_verbose_raises_the_level() {
+    let dir = config(&sim("a", ""));
+    let quiet = scatter(dir.path(), &["--once"]);
+    assert_eq!(quiet.status.code(), Some(0));
+    let log = std::fs::read_to_string(dir.path().join("scatter.log")).unwrap();
+    assert!(log.contains("starting"), "info lines are logged: {log}");
+    assert!(
+        !log.contains("source finished"),
+        "debug lines are not logged by default"
+    );
+    assert!(
+        !stderr(&quiet).contains("starting"),
+        "logs never reach the terminal"
+    );
+
+    std::fs::remove_file(dir.path().join("scatter.log")).unwrap();
+    let verbose = scatter(dir.path(), &["--once", "-v"]);
+    assert_eq!(verbose.status.code(), Some(0));
+    let log = std::fs::read_to_string(dir.path().join("scatter.log")).unwrap();
+    assert!(
+        log.contains("source finished") && log.contains("source=a"),
+        "{log}"
+    );
+}
