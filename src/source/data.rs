@@ -216,9 +216,10 @@ mod tests {
 
     #[test]
     fn a_late_row_that_contradicts_the_sampled_types_is_kept() {
+        use std::fmt::Write as _;
         let mut text = String::from("n,s\n");
         for i in 0..CSV_INFER_ROWS + 10 {
-            text.push_str(&format!("{i},x\n"));
+            let _ = writeln!(text, "{i},x");
         }
         text.push_str("not a number,y\n");
         let mut values = Vec::new();
