@@ -46,7 +46,7 @@ fn array(c: Col) -> ArrayRef {
 }
 
 /// A batch of `rows` rows with some of the columns `k1`, `k2`, `x` (random types), plus `id`.
-fn batch() -> impl Strategy<Value = (usize, Vec<(String, Col)>)> {
+fn batch() -> impl Strategy<Value = GenBatch> {
     (0usize..6).prop_flat_map(|rows| {
         let cols = prop::collection::vec(
             (prop::sample::select(vec!["k1", "k2", "x"]), col(rows)),
@@ -65,12 +65,15 @@ fn batch() -> impl Strategy<Value = (usize, Vec<(String, Col)>)> {
     })
 }
 
-fn sources() -> impl Strategy<Value = Vec<Vec<(usize, Vec<(String, Col)>)>>> {
+/// A generated batch: its row count and named columns.
+type GenBatch = (usize, Vec<(String, Col)>);
+
+fn sources() -> impl Strategy<Value = Vec<Vec<GenBatch>>> {
     prop::collection::vec(prop::collection::vec(batch(), 0..3), 1..4)
 }
 
 /// Builds record batches, giving every row a unique `id`.
-fn build(sources: Vec<Vec<(usize, Vec<(String, Col)>)>>) -> Vec<(String, Vec<RecordBatch>)> {
+fn build(sources: Vec<Vec<GenBatch>>) -> Vec<(String, Vec<RecordBatch>)> {
     let mut next = 0i64;
     sources
         .into_iter()
