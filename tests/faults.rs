@@ -2,6 +2,7 @@
 //! sources of which 10 % fail, 10 % hang and 10 % are slow. Each faulty source ends in the right
 //! state with a message saying why; every other source's result is intact; nothing keeps running.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
