@@ -46,9 +46,10 @@ fn malformed_and_missing_files_fail_alone() {
     let mut config = String::from("[gather]\nmax_rows_per_source = 20\n");
     for (name, text) in &files {
         std::fs::write(dir.path().join(name), text).unwrap();
-        config.push_str(&format!(
+        let _ = write!(
+            config,
             "[[source]]\nname = \"{name}\"\nkind = \"file\"\npath = \"{name}\"\n"
-        ));
+        );
     }
     config.push_str("[[source]]\nname = \"missing\"\nkind = \"file\"\npath = \"gone.csv\"\n");
     std::fs::write(dir.path().join("sources.toml"), config).unwrap();
