@@ -189,7 +189,7 @@ impl Column {
             Self::Date(v) => build(v, Date32Builder::new(), |b, x| b.append_option(x)),
             Self::Timestamp(v) => build(
                 v,
-                TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+                TimestampMicrosecondBuilder::new().with_timezone("+00:00"),
                 |b, x| b.append_option(x),
             ),
             Self::Bytes(v) => build(v, BinaryBuilder::new(), |b, x| b.append_option(x)),

@@ -2,6 +2,14 @@
 //! statement that writes unless `--allow-writes`. The server-side read-only session is the
 //! real barrier; this check refuses the obvious cases before anything is sent and with a
 //! clearer message.
+//!
+//! Below it, what the server kinds (`postgres`, `mysql`) share: [`session`] (the idle pool and
+//! the server-side cancel fired when a run is dropped), [`text`] (text-protocol values to
+//! [`Cell`](crate::value::Cell)s) and [`errors`] (short, password-free messages).
+
+pub mod errors;
+pub mod session;
+pub mod text;
 
 use super::SourceError;
 
@@ -10,6 +18,10 @@ const WRITE_KEYWORDS: [&str; 19] = [
     "INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "REPLACE", "CREATE", "DROP", "ALTER",
     "TRUNCATE", "GRANT", "REVOKE", "COPY", "CALL", "DO", "LOCK", "VACUUM", "ATTACH", "DETACH",
 ];
+
+/// Leading keywords of statements that change the session itself: sessions are pooled between
+/// runs, so `SET default_transaction_read_only = off` would outlive the run that sent it.
+const SESSION_KEYWORDS: [&str; 3] = ["SET", "RESET", "DISCARD"];
 
 /// Refuses multi-statement text always, and writing statements unless `allow_writes`.
 pub fn check(sql: &str, allow_writes: bool) -> Result<(), SourceError> {
@@ -21,6 +33,11 @@ pub fn check(sql: &str, allow_writes: bool) -> Result<(), SourceError> {
             if !allow_writes && WRITE_KEYWORDS.contains(&first.as_str()) {
                 return Err(SourceError::Refused(format!(
                     "{first} writes, and sessions are read-only (pass --allow-writes to allow it)"
+                )));
+            }
+            if !allow_writes && SESSION_KEYWORDS.contains(&first.as_str()) {
+                return Err(SourceError::Refused(format!(
+                    "{first} changes the session, which stays read-only (pass --allow-writes to allow it)"
                 )));
             }
             Ok(())
@@ -155,6 +172,10 @@ mod tests {
             "refused: DELETE writes, and sessions are read-only (pass --allow-writes to allow it)"
         );
         assert!(check("delete from t", true).is_ok());
+        assert_eq!(
+            refused("SET default_transaction_read_only = off", false),
+            "refused: SET changes the session, which stays read-only (pass --allow-writes to allow it)"
+        );
         assert_eq!(
             refused("SELECT 1; DROP TABLE t", true),
             "refused: the query holds 2 statements; send one at a time"
