@@ -302,7 +302,7 @@ async fn each_failure_has_its_own_short_message() {
         source("refused", refused.as_str(), "SELECT 1", "10s"),
         source("auth", stranger.as_str(), "SELECT 1", "10s"),
         source("nodb", no_db.as_str(), "SELECT 1", "10s"),
-        source("syntax", &url, "SELEC 1", "10s"),
+        source("syntax", &url, "SELECT * FROM WHERE", "10s"),
         source("missing", &url, "SELECT * FROM db_pg_nope", "10s"),
     ));
     let (result, _) = gather_once(&cfg).await;
@@ -322,7 +322,7 @@ async fn each_failure_has_its_own_short_message() {
     );
     assert_eq!(
         error(&result, "syntax"),
-        "syntax error at or near \"SELEC\""
+        "syntax error at or near \"WHERE\""
     );
     assert_eq!(
         error(&result, "missing"),

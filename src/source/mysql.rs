@@ -217,8 +217,10 @@ fn kind(name: &str) -> Kind {
         "DECIMAL" => Kind::Decimal,
         "DATE" => Kind::Date,
         "DATETIME" | "TIMESTAMP" => Kind::Timestamp,
-        "BINARY" | "VARBINARY" | "TINYBLOB" | "BLOB" | "MEDIUMBLOB" | "LONGBLOB" | "BIT"
-        | "GEOMETRY" => Kind::Bytes,
+        "BINARY" | "VARBINARY" | "TINYBLOB" | "BLOB" | "MEDIUMBLOB" | "LONGBLOB" => {
+            Kind::MaybeBytes
+        }
+        "BIT" | "GEOMETRY" => Kind::Bytes,
         _ => Kind::Text,
     }
 }

@@ -36,8 +36,12 @@ pub enum Kind {
     TimestampTz,
     /// PostgreSQL `bytea` in hex output (`\x0102`).
     HexBytes,
-    /// Raw bytes as sent (MySQL binary strings).
+    /// Raw bytes as sent (MySQL `BIT`, `GEOMETRY`).
     Bytes,
+    /// MySQL strings flagged binary: real binary strings, but also text in a `_bin` collation
+    /// (sqlx does not expose the column's character set that would tell them apart). Valid
+    /// UTF-8 reads as text, anything else as bytes.
+    MaybeBytes,
     /// Anything else, as text (JSON, enums, intervals, arrays, UUIDs...).
     Text,
 }
@@ -87,7 +91,7 @@ pub fn cell(kind: Kind, s: &str) -> Cell {
         Kind::Timestamp => timestamp(s).map(Cell::Timestamp),
         Kind::TimestampTz => timestamptz(s).map(Cell::Timestamp),
         Kind::HexBytes => hex_bytes(s).map(Cell::Bytes),
-        Kind::Bytes | Kind::Text => None,
+        Kind::Bytes | Kind::MaybeBytes | Kind::Text => None,
     };
     parsed.unwrap_or_else(|| Cell::Text(s.to_owned()))
 }
@@ -100,6 +104,7 @@ pub fn cell_from_bytes(kind: Kind, b: &[u8]) -> Cell {
     }
     match std::str::from_utf8(b) {
         Ok(s) => cell(kind, s),
+        Err(_) if kind == Kind::MaybeBytes => Cell::Bytes(b.to_vec()),
         Err(_) => Cell::Text(String::from_utf8_lossy(b).into_owned()),
     }
 }
@@ -257,6 +262,14 @@ mod tests {
             Cell::Bytes(vec![0, 159])
         );
         assert_eq!(cell_from_bytes(Kind::Int, b"7"), Cell::Int(7));
+        assert_eq!(
+            cell_from_bytes(Kind::MaybeBytes, b"abc"),
+            Cell::Text("abc".into())
+        );
+        assert_eq!(
+            cell_from_bytes(Kind::MaybeBytes, &[0, 255]),
+            Cell::Bytes(vec![0, 255])
+        );
         assert_eq!(
             cell_from_bytes(Kind::Text, &[b'a', 0xff]),
             Cell::Text("a\u{fffd}".into())
