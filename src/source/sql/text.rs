@@ -39,8 +39,9 @@ pub enum Kind {
     /// Raw bytes as sent (MySQL `BIT`, `GEOMETRY`).
     Bytes,
     /// MySQL strings flagged binary: real binary strings, but also text in a `_bin` collation
-    /// (sqlx does not expose the column's character set that would tell them apart). Valid
-    /// UTF-8 reads as text, anything else as bytes.
+    /// (sqlx does not expose the column's character set that would tell them apart). A value
+    /// that is valid UTF-8 without control characters (tabs and newlines aside) reads as
+    /// text, anything else as bytes.
     MaybeBytes,
     /// Anything else, as text (JSON, enums, intervals, arrays, UUIDs...).
     Text,
@@ -103,10 +104,18 @@ pub fn cell_from_bytes(kind: Kind, b: &[u8]) -> Cell {
         return Cell::Bytes(b.to_vec());
     }
     match std::str::from_utf8(b) {
+        Ok(s) if kind == Kind::MaybeBytes && s.chars().any(is_binary_char) => {
+            Cell::Bytes(b.to_vec())
+        }
         Ok(s) => cell(kind, s),
         Err(_) if kind == Kind::MaybeBytes => Cell::Bytes(b.to_vec()),
         Err(_) => Cell::Text(String::from_utf8_lossy(b).into_owned()),
     }
+}
+
+/// A character text rarely holds: a control character other than tab, newline, return.
+fn is_binary_char(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
 fn bool_cell(s: &str) -> Option<Cell> {
