@@ -3,7 +3,9 @@
 
 mod data;
 mod file;
+mod mysql;
 mod outcome;
+mod postgres;
 pub mod redact;
 mod sim;
 mod sink;
@@ -21,7 +23,9 @@ use crate::config::{KindSpec, SourceSpec};
 
 pub use data::parse as parse_data;
 pub use file::FileSource;
+pub use mysql::MysqlSource;
 pub use outcome::{CancelReason, Outcome, SourceReport, State, TimeoutCause, Timing};
+pub use postgres::PostgresSource;
 pub use sim::SimSource;
 pub use sink::{RowSink, SinkLimits};
 pub use sqlite::SqliteSource;
@@ -111,6 +115,8 @@ pub fn build(spec: &SourceSpec) -> Result<Arc<dyn Source>, SourceError> {
         KindSpec::Sim(sim) => Arc::new(SimSource::new(sim.clone())),
         KindSpec::File { path, format } => Arc::new(FileSource::new(path.clone(), *format)),
         KindSpec::Sqlite { path } => Arc::new(SqliteSource::new(path.clone())),
+        KindSpec::Postgres { url, pool } => Arc::new(PostgresSource::new(url, *pool)?),
+        KindSpec::Mysql { url, pool } => Arc::new(MysqlSource::new(url, *pool)?),
         other => {
             return Err(SourceError::Failed(format!(
                 "kind \"{}\" is not available in this build",

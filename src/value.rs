@@ -218,7 +218,7 @@ impl Column {
             ),
             Self::Timestamp(v) => build(
                 v,
-                TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+                TimestampMicrosecondBuilder::new().with_timezone("+00:00"),
                 arrow_array::builder::PrimitiveBuilder::append_option,
             ),
             Self::Bytes(v) => build(
