@@ -11,7 +11,7 @@ use crate::output::Format;
 
 /// One query, many sources, one live table.
 ///
-/// scatter sends a query to many sources at once (PostgreSQL, MySQL/MariaDB, SQLite, HTTP JSON
+/// scatter sends a query to many sources at once (`PostgreSQL`, MySQL/MariaDB, `SQLite`, HTTP JSON
 /// APIs, commands, CSV/JSON files, simulated sources), shows each source's state, latency and
 /// row count live, and merges the rows into one sorted table.
 ///
@@ -77,7 +77,7 @@ pub struct Cli {
     #[arg(long, value_name = "DURATION", value_parser = duration)]
     pub watch: Option<Duration>,
 
-    /// Allow statements that write (sessions are read-only otherwise) [config: allow_writes].
+    /// Allow statements that write (sessions are read-only otherwise) [config: `allow_writes`].
     #[arg(long)]
     pub allow_writes: bool,
 

@@ -163,21 +163,21 @@ pub struct SimSpec {
 /// What a source is, with its kind-specific settings (validated, `${VAR}` expanded).
 #[derive(Debug, Clone, PartialEq)]
 pub enum KindSpec {
-    /// A PostgreSQL server.
+    /// A `PostgreSQL` server.
     Postgres {
         /// Connection URL (may hold a password: display it through `redact`).
         url: String,
         /// Connections kept between runs.
         pool: usize,
     },
-    /// A MySQL or MariaDB server.
+    /// A `MySQL` or `MariaDB` server.
     Mysql {
         /// Connection URL (may hold a password).
         url: String,
         /// Connections kept between runs.
         pool: usize,
     },
-    /// A SQLite database file, or a `.sql` script loaded into a read-only in-memory database.
+    /// A `SQLite` database file, or a `.sql` script loaded into a read-only in-memory database.
     Sqlite {
         /// The file.
         path: PathBuf,
@@ -341,10 +341,7 @@ impl Config {
     /// Validates `text` as if read from `path`.
     pub fn parse(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Self, ConfigError> {
         let ctx = Ctx { path, text, env };
-        let raw: RawFile = toml::from_str(text).map_err(|e| {
-            let offset = e.span().map_or(0, |s| s.start);
-            ctx.err(offset, e.message().trim_end().to_owned())
-        })?;
+        let raw: RawFile = toml::from_str(text).map_err(|e| syntax_error(&ctx, &e))?;
         let sources = sources(&ctx, &raw.source)?;
         Ok(Self {
             path: path.to_path_buf(),
@@ -424,6 +421,19 @@ pub fn default_path() -> Result<PathBuf, ConfigError> {
         .find(|p| p.is_file())
         .cloned()
         .ok_or(ConfigError::NotFound { tried })
+}
+
+/// A TOML or shape error, quoting the text it points at when the message does not.
+fn syntax_error(ctx: &Ctx<'_>, e: &toml::de::Error) -> ConfigError {
+    let span = e.span().unwrap_or(0..0);
+    let message = e.message().trim_end();
+    let at = ctx.text.get(span.clone()).unwrap_or("").trim();
+    let quoted = if at.is_empty() || at.len() > 60 || at.contains('\n') || message.contains('`') {
+        message.to_owned()
+    } else {
+        format!("{message}: `{at}`")
+    };
+    ctx.err(span.start, quoted)
 }
 
 fn gather(ctx: &Ctx<'_>, g: &RawGather) -> Result<GatherSettings, ConfigError> {

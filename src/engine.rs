@@ -91,7 +91,7 @@ impl Plan {
     pub fn set_query(&mut self, config: &Config, query: &str) {
         for (planned, spec) in self.sources.iter_mut().zip(&config.sources) {
             if spec.query.is_none() {
-                planned.query = query.to_owned();
+                query.clone_into(&mut planned.query);
             }
         }
     }
@@ -158,6 +158,11 @@ impl Gather {
     }
 
     /// Waits for the result.
+    ///
+    /// # Panics
+    ///
+    /// If the gather task itself panicked (a source's panic is caught and reported as its
+    /// error; this would be a bug in the engine).
     pub async fn join(self) -> GatherResult {
         self.handle.await.expect("the gather task does not panic")
     }
@@ -207,7 +212,7 @@ enum Stop {
 }
 
 /// Stands in for "no deadline": far enough away never to fire.
-const NO_DEADLINE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+const NO_DEADLINE: Duration = Duration::from_hours(24 * 365 * 100);
 
 impl Shared {
     async fn emit(&self, kind: EventKind) {

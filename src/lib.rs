@@ -2,7 +2,7 @@
 //!
 //! Crate map:
 //! - [`cli`]: command-line definitions (clap).
-//! - [`config`]: `sources.toml`: parse, `${VAR}` interpolation, validation with file:line
+//! - [`config`]: `sources.toml`: parse, `${VAR}` interpolation, validation with <file:line>
 //!   errors, command-line overrides.
 //! - [`engine`]: the scatter-gather engine: a task per source, concurrency limit, timeouts,
 //!   deadline, `partial`/`fail-fast`, cancellation, generation-tagged events.

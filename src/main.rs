@@ -13,6 +13,9 @@ use scatter::{headless, logging};
 const EXIT_USAGE: u8 = 2;
 /// Anything else that went wrong.
 const EXIT_OTHER: u8 = 1;
+/// Bytes buffered before a write to stdout: large enough that a million-row result costs a
+/// few thousand writes, not a million.
+const STDOUT_BUFFER: usize = 256 * 1024;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -44,7 +47,8 @@ fn main() -> ExitCode {
     };
     let format = cli.format.unwrap_or_default();
     let code = runtime.block_on(async {
-        let mut stdout = std::io::stdout().lock();
+        // Block-buffered: stdout is line-buffered by default, one write per NDJSON row.
+        let mut stdout = std::io::BufWriter::with_capacity(STDOUT_BUFFER, std::io::stdout().lock());
         headless::run(&config, format, &mut stdout).await
     });
     match code {

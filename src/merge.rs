@@ -137,19 +137,21 @@ pub fn merge(inputs: &[(&str, &[RecordBatch])], spec: &MergeSpec) -> Result<Merg
     let all = arrow_select::concat::concat_batches(&schema, &parts)?;
     drop(parts);
     let mut warnings = Vec::new();
-    let sorted = sort(
-        &all,
-        &spec.sort,
-        if spec.dedupe.is_empty() {
-            spec.limit
-        } else {
-            0
-        },
-        &mut warnings,
-    )?;
-    drop(all);
+    // Without dedupe the limit can go into the sort (a top-k is cheaper than a full sort); with
+    // dedupe, rows dropped as duplicates must not count against it.
+    let top_k = if spec.dedupe.is_empty() {
+        spec.limit
+    } else {
+        0
+    };
+    let sorted = sort(&all, &spec.sort, top_k, &mut warnings)?;
     let deduped = dedupe(sorted, &spec.dedupe, &mut warnings)?;
-    let total = deduped.num_rows();
+    let total = if spec.dedupe.is_empty() {
+        all.num_rows()
+    } else {
+        deduped.num_rows()
+    };
+    drop(all);
     let batch = if spec.limit > 0 && total > spec.limit {
         deduped.slice(0, spec.limit)
     } else {
@@ -181,7 +183,7 @@ pub fn sort(
                 }),
             }),
             None if batch.num_rows() > 0 => {
-                warnings.push(format!("sort: no column \"{}\" in the result", key.column))
+                warnings.push(format!("sort: no column \"{}\" in the result", key.column));
             }
             None => {}
         }

@@ -4,6 +4,7 @@
 mod progress;
 mod table;
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use arrow_array::RecordBatch;
@@ -112,10 +113,6 @@ fn write_json(
         w.write(batch).map_err(io::Error::other)?;
         w.finish().map_err(io::Error::other)?;
     }
-    if batch.num_rows() == 0 {
-        // arrow-json writes nothing for an empty table.
-        out.write_all(b"[]")?;
-    }
     writeln!(out, ",\"total\":{}}}", merged.map_or(0, |m| m.total))
 }
 
@@ -147,15 +144,16 @@ pub fn summary(result: &GatherResult, merged: Option<&Merged>) -> String {
         } else {
             "-".into()
         };
-        s.push_str(&format!(
-            "  {:width$}  {:8} {:10} {:>9}  {:>10}  {}\n",
+        let line = format!(
+            "  {:width$}  {:8} {:10} {:>9}  {:>10}  {}",
             r.name,
             r.kind,
             r.outcome.state().as_str(),
             latency,
             rows,
             r.outcome.message().unwrap_or_default(),
-        ));
+        );
+        let _ = writeln!(s, "{}", line.trim_end());
     }
     let ok = result
         .reports
@@ -163,17 +161,18 @@ pub fn summary(result: &GatherResult, merged: Option<&Merged>) -> String {
         .filter(|r| r.outcome == Outcome::Ok)
         .count();
     let rows = merged.map_or(0, |m| m.batch.num_rows());
-    s.push_str(&format!(
+    let _ = write!(
+        s,
         "{rows} rows from {ok} of {} sources in {:.2} s",
         result.reports.len(),
         result.elapsed.as_secs_f64()
-    ));
+    );
     if result.aborted {
         s.push_str(" (fail-fast: aborted, no result)");
     }
     if let Some(m) = merged {
         for w in &m.warnings {
-            s.push_str(&format!("\nwarning: {w}"));
+            let _ = write!(s, "\nwarning: {w}");
         }
     }
     s.push('\n');

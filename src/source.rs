@@ -5,7 +5,9 @@ mod command;
 mod data;
 mod file;
 mod http;
+mod mysql;
 mod outcome;
+mod postgres;
 pub mod redact;
 mod redis;
 mod sim;
@@ -26,7 +28,9 @@ pub use command::CommandSource;
 pub use data::parse as parse_data;
 pub use file::FileSource;
 pub use http::{BodyEncoding, HttpSource, encode_url_query};
+pub use mysql::MysqlSource;
 pub use outcome::{CancelReason, Outcome, SourceReport, State, TimeoutCause, Timing};
+pub use postgres::PostgresSource;
 pub use redis::{RedisQuery, RedisSource, SCAN_PAGE, parse_query as parse_redis_query};
 pub use sim::SimSource;
 pub use sink::{RowSink, SinkLimits};
@@ -137,11 +141,7 @@ pub fn build(spec: &SourceSpec) -> Result<Arc<dyn Source>, SourceError> {
             rows,
         )?),
         KindSpec::Command { argv, format } => Arc::new(CommandSource::new(argv.clone(), *format)),
-        other => {
-            return Err(SourceError::Failed(format!(
-                "kind \"{}\" is not available in this build",
-                other.name()
-            )));
-        }
+        KindSpec::Postgres { url, pool } => Arc::new(PostgresSource::new(url, *pool)?),
+        KindSpec::Mysql { url, pool } => Arc::new(MysqlSource::new(url, *pool)?),
     })
 }

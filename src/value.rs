@@ -5,6 +5,7 @@
 //! become floats, anything else mixed becomes text. Nulls never decide a type.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use arrow_array::builder::{
@@ -65,7 +66,7 @@ impl Cell {
             Self::Timestamp(us) => chrono::DateTime::from_timestamp_micros(*us)
                 .map_or_else(|| us.to_string(), |t| t.to_rfc3339()),
             Self::Bytes(b) => b.iter().fold(String::from("\\x"), |mut s, byte| {
-                s.push_str(&format!("{byte:02x}"));
+                let _ = write!(s, "{byte:02x}");
                 s
             }),
         })
@@ -86,6 +87,10 @@ enum Column {
 }
 
 impl Column {
+    #[expect(
+        clippy::match_same_arms,
+        reason = "the arms hold different vector types"
+    )]
     fn len(&self) -> usize {
         match self {
             Self::Null(n) => *n,
@@ -119,6 +124,10 @@ impl Column {
         }
     }
 
+    #[expect(
+        clippy::match_same_arms,
+        reason = "the arms hold different vector types"
+    )]
     fn push_null(&mut self) {
         match self {
             Self::Null(n) => *n += 1,
@@ -182,17 +191,41 @@ impl Column {
         }
         match self {
             Self::Null(n) => Arc::new(NullArray::new(std::mem::take(n))),
-            Self::Bool(v) => build(v, BooleanBuilder::new(), |b, x| b.append_option(x)),
-            Self::Int(v) => build(v, Int64Builder::new(), |b, x| b.append_option(x)),
-            Self::Float(v) => build(v, Float64Builder::new(), |b, x| b.append_option(x)),
-            Self::Text(v) => build(v, StringBuilder::new(), |b, x| b.append_option(x)),
-            Self::Date(v) => build(v, Date32Builder::new(), |b, x| b.append_option(x)),
+            Self::Bool(v) => build(
+                v,
+                BooleanBuilder::new(),
+                arrow_array::builder::BooleanBuilder::append_option,
+            ),
+            Self::Int(v) => build(
+                v,
+                Int64Builder::new(),
+                arrow_array::builder::PrimitiveBuilder::append_option,
+            ),
+            Self::Float(v) => build(
+                v,
+                Float64Builder::new(),
+                arrow_array::builder::PrimitiveBuilder::append_option,
+            ),
+            Self::Text(v) => build(
+                v,
+                StringBuilder::new(),
+                arrow_array::builder::GenericByteBuilder::append_option,
+            ),
+            Self::Date(v) => build(
+                v,
+                Date32Builder::new(),
+                arrow_array::builder::PrimitiveBuilder::append_option,
+            ),
             Self::Timestamp(v) => build(
                 v,
-                TimestampMicrosecondBuilder::new().with_timezone("UTC"),
-                |b, x| b.append_option(x),
+                TimestampMicrosecondBuilder::new().with_timezone("+00:00"),
+                arrow_array::builder::PrimitiveBuilder::append_option,
             ),
-            Self::Bytes(v) => build(v, BinaryBuilder::new(), |b, x| b.append_option(x)),
+            Self::Bytes(v) => build(
+                v,
+                BinaryBuilder::new(),
+                arrow_array::builder::GenericByteBuilder::append_option,
+            ),
         }
     }
 }
@@ -262,6 +295,10 @@ impl BatchBuilder {
     }
 
     /// The buffered rows as a batch; the builder keeps its columns and their types.
+    ///
+    /// # Panics
+    ///
+    /// Never: every column is padded to the row count by `end_row`.
     #[must_use]
     pub fn finish(&mut self) -> RecordBatch {
         let arrays: Vec<ArrayRef> = self.columns.iter_mut().map(Column::take_array).collect();

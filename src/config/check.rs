@@ -63,11 +63,7 @@ impl Ctx<'_> {
 /// 1-based line number of byte `offset` in `text`.
 pub fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    text.get(..end).map_or(0, |t| t.matches('\n').count()) + 1
 }
 
 /// Parses a humantime duration, with a message that quotes the value.

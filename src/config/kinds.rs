@@ -236,15 +236,14 @@ fn sim_spec(ctx: &Ctx<'_>, raw: &RawSource) -> Result<SimSpec, ConfigError> {
 
 /// `"50ms"` or a range `"20ms..900ms"`.
 fn parse_latency(s: &str) -> Result<(Duration, Duration), String> {
-    let (lo, hi) = match s.split_once("..") {
-        Some((a, b)) => (
+    let (lo, hi) = if let Some((a, b)) = s.split_once("..") {
+        (
             super::check::parse_duration(a)?,
             super::check::parse_duration(b)?,
-        ),
-        None => {
-            let d = super::check::parse_duration(s)?;
-            (d, d)
-        }
+        )
+    } else {
+        let d = super::check::parse_duration(s)?;
+        (d, d)
     };
     if lo > hi {
         return Err(format!("range \"{s}\" ends before it starts"));

@@ -103,3 +103,52 @@ impl ProgressLine {
         let _ = err.flush();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::source::{Outcome, SourceReport, Timing};
+
+    fn event(kind: EventKind) -> Event {
+        Event {
+            generation: 1,
+            kind,
+        }
+    }
+
+    #[test]
+    fn counts_states_and_rows_from_events() {
+        let mut line = ProgressLine::new(3, false);
+        line.apply(&event(EventKind::Started {
+            source: 0,
+            at: Duration::ZERO,
+        }));
+        line.apply(&event(EventKind::Started {
+            source: 1,
+            at: Duration::ZERO,
+        }));
+        line.apply(&event(EventKind::Rows {
+            source: 0,
+            rows: 40,
+        }));
+        let report = SourceReport {
+            index: 1,
+            name: "b".into(),
+            kind: "sim",
+            outcome: Outcome::Error("x".into()),
+            rows: 0,
+            timing: Timing::default(),
+        };
+        line.apply(&event(EventKind::Finished {
+            report,
+            batches: Vec::new(),
+        }));
+        let text = line.text();
+        assert!(
+            text.starts_with("scatter: 1/3 sources · pending 1 · running 1 · error 1 · 40 rows · "),
+            "{text}"
+        );
+    }
+}

@@ -18,23 +18,7 @@ pub fn parse(
     mut each: impl FnMut(RecordBatch) -> bool,
 ) -> Result<(), SourceError> {
     match format {
-        DataFormat::Csv => {
-            let csv = arrow_csv::reader::Format::default().with_header(true);
-            let (schema, _) = csv
-                .infer_schema(Cursor::new(bytes), None)
-                .map_err(|e| SourceError::Parse(format!("CSV: {e}")))?;
-            let reader = arrow_csv::ReaderBuilder::new(Arc::new(schema))
-                .with_format(csv)
-                .with_batch_size(BATCH_ROWS)
-                .build(Cursor::new(bytes))
-                .map_err(|e| SourceError::Parse(format!("CSV: {e}")))?;
-            for batch in reader {
-                if !each(batch.map_err(|e| SourceError::Parse(format!("CSV: {e}")))?) {
-                    break;
-                }
-            }
-            Ok(())
-        }
+        DataFormat::Csv => parse_csv(bytes, each),
         DataFormat::Ndjson => {
             let (schema, _) =
                 arrow_json::reader::infer_json_schema(BufReader::new(Cursor::new(bytes)), None)
@@ -51,6 +35,60 @@ pub fn parse(
         }
         DataFormat::Json => parse_json_array(bytes, each),
     }
+}
+
+/// Rows read to guess the CSV column types: inferring over every row costs more than parsing
+/// them (a regex per field); a later row that contradicts the guess triggers a full inference.
+const CSV_INFER_ROWS: usize = 1000;
+
+fn parse_csv(bytes: &[u8], mut each: impl FnMut(RecordBatch) -> bool) -> Result<(), SourceError> {
+    let csv_err = |e: arrow_schema::ArrowError| SourceError::Parse(format!("CSV: {e}"));
+    let format = arrow_csv::reader::Format::default().with_header(true);
+    let (sampled, read) = format
+        .infer_schema(Cursor::new(bytes), Some(CSV_INFER_ROWS))
+        .map_err(csv_err)?;
+    if read < CSV_INFER_ROWS {
+        // The sample was the whole file: its types hold for every row.
+        return read_csv(bytes, &format, sampled, &mut each).map_err(csv_err);
+    }
+    // Parse ahead under the sampled types; stream only once they held for every row.
+    let mut batches = Vec::new();
+    if read_csv(bytes, &format, sampled, &mut |b| {
+        batches.push(b);
+        true
+    })
+    .is_ok()
+    {
+        for b in batches {
+            if !each(b) {
+                break;
+            }
+        }
+        return Ok(());
+    }
+    drop(batches);
+    let (full, _) = format
+        .infer_schema(Cursor::new(bytes), None)
+        .map_err(csv_err)?;
+    read_csv(bytes, &format, full, &mut each).map_err(csv_err)
+}
+
+fn read_csv(
+    bytes: &[u8],
+    format: &arrow_csv::reader::Format,
+    schema: arrow_schema::Schema,
+    each: &mut dyn FnMut(RecordBatch) -> bool,
+) -> Result<(), arrow_schema::ArrowError> {
+    let reader = arrow_csv::ReaderBuilder::new(Arc::new(schema))
+        .with_format(format.clone())
+        .with_batch_size(BATCH_ROWS)
+        .build(Cursor::new(bytes))?;
+    for batch in reader {
+        if !each(batch?) {
+            break;
+        }
+    }
+    Ok(())
 }
 
 fn json_reader(schema: SchemaRef) -> arrow_json::ReaderBuilder {
@@ -174,6 +212,31 @@ mod tests {
             rows("{\"a\":1}\n{\"a\":\"x\"}\n", DataFormat::Ndjson),
             Ok(2)
         );
+    }
+
+    #[test]
+    fn a_late_row_that_contradicts_the_sampled_types_is_kept() {
+        use std::fmt::Write as _;
+        let mut text = String::from("n,s\n");
+        for i in 0..CSV_INFER_ROWS + 10 {
+            let _ = writeln!(text, "{i},x");
+        }
+        text.push_str("not a number,y\n");
+        let mut values = Vec::new();
+        parse(text.as_bytes(), DataFormat::Csv, |b| {
+            let col = arrow_cast::cast(b.column(0), &arrow_schema::DataType::Utf8).unwrap();
+            values.extend(
+                col.as_any()
+                    .downcast_ref::<arrow_array::StringArray>()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.unwrap().to_owned()),
+            );
+            true
+        })
+        .unwrap();
+        assert_eq!(values.len(), CSV_INFER_ROWS + 11);
+        assert_eq!(values.last().unwrap(), "not a number");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! produces product rows (`type`, `manufacturer`, `model`, `price`) so it merges with the
 //! demo's real catalogs. Deterministic for a given `seed`.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -54,7 +55,7 @@ impl SimSource {
         let _guard = LiveGuard(Arc::clone(&self.live));
         let mut rng = Rng::new(self.spec.seed.unwrap_or_else(Rng::fresh_seed));
         let (lo, hi) = self.spec.latency;
-        let latency = lo + (hi - lo).mul_f64(rng.unit());
+        let latency = lo + hi.checked_sub(lo).unwrap().mul_f64(rng.unit());
         if self.spec.hang {
             std::future::pending::<()>().await;
         }
@@ -103,10 +104,10 @@ impl Source for SimSource {
         };
         let mut d = format!("simulated: latency {latency}, {} rows", s.rows);
         if let Some(e) = &s.error {
-            d.push_str(&format!(", always fails: {e}"));
+            let _ = write!(d, ", always fails: {e}");
         }
         if s.fail > 0.0 {
-            d.push_str(&format!(", fails {:.0}% of runs", s.fail * 100.0));
+            let _ = write!(d, ", fails {:.0}% of runs", s.fail * 100.0);
         }
         if s.hang {
             d.push_str(", never answers");

@@ -2,28 +2,57 @@
 //! statement that writes unless `--allow-writes`. The server-side read-only session is the
 //! real barrier; this check refuses the obvious cases before anything is sent and with a
 //! clearer message.
+//!
+//! Below it, what the server kinds (`postgres`, `mysql`) share: [`session`] (the idle pool and
+//! the server-side cancel fired when a run is dropped), [`text`] (text-protocol values to
+//! [`Cell`](crate::value::Cell)s) and [`errors`] (short, password-free messages).
+
+pub mod errors;
+pub mod session;
+pub mod text;
 
 use super::SourceError;
 
-/// Leading keywords of statements that change data or schema.
-const WRITE_KEYWORDS: [&str; 19] = [
-    "INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "REPLACE", "CREATE", "DROP", "ALTER",
-    "TRUNCATE", "GRANT", "REVOKE", "COPY", "CALL", "DO", "LOCK", "VACUUM", "ATTACH", "DETACH",
+/// Leading keywords of the statements a read-only run may send: anything else is refused
+/// before it reaches the server unless `--allow-writes`. `WITH` and `EXPLAIN` can still wrap a
+/// write (`WITH d AS (DELETE ...) SELECT`, `EXPLAIN ANALYZE DELETE`): the read-only session on
+/// the server refuses those.
+const READ_KEYWORDS: [&str; 9] = [
+    "SELECT", "WITH", "VALUES", "TABLE", "SHOW", "EXPLAIN", "DESCRIBE", "DESC", "PRAGMA",
 ];
 
-/// Refuses multi-statement text always, and writing statements unless `allow_writes`.
+/// Leading keywords of statements that change data or schema, named as such when refused.
+const WRITE_KEYWORDS: [&str; 24] = [
+    "INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "REPLACE", "CREATE", "DROP", "ALTER",
+    "TRUNCATE", "GRANT", "REVOKE", "COPY", "CALL", "DO", "LOCK", "VACUUM", "ATTACH", "DETACH",
+    "LOAD", "RENAME", "IMPORT", "HANDLER", "REINDEX",
+];
+
+/// Leading keywords of statements that change the session itself: sessions are pooled between
+/// runs, so `SET default_transaction_read_only = off` would outlive the run that sent it.
+const SESSION_KEYWORDS: [&str; 3] = ["SET", "RESET", "DISCARD"];
+
+/// Refuses multi-statement text always, and anything but a reading statement unless
+/// `allow_writes`.
 pub fn check(sql: &str, allow_writes: bool) -> Result<(), SourceError> {
     let statements = statements(sql);
     match statements.as_slice() {
         [] => Err(SourceError::Refused("the query is empty".into())),
         [one] => {
             let first = first_keyword(one);
-            if !allow_writes && WRITE_KEYWORDS.contains(&first.as_str()) {
-                return Err(SourceError::Refused(format!(
-                    "{first} writes, and sessions are read-only (pass --allow-writes to allow it)"
-                )));
+            if allow_writes || READ_KEYWORDS.contains(&first.as_str()) {
+                return Ok(());
             }
-            Ok(())
+            let why = if WRITE_KEYWORDS.contains(&first.as_str()) {
+                "writes, and sessions are read-only"
+            } else if SESSION_KEYWORDS.contains(&first.as_str()) {
+                "changes the session, which stays read-only"
+            } else {
+                "is not a reading statement, and sessions are read-only"
+            };
+            Err(SourceError::Refused(format!(
+                "{first} {why} (pass --allow-writes to allow it)"
+            )))
         }
         more => Err(SourceError::Refused(format!(
             "the query holds {} statements; send one at a time",
@@ -84,7 +113,7 @@ fn skip_until(b: &[u8], from: usize, end: &[u8]) -> usize {
         .map_or(b.len(), |p| from + p + end.len())
 }
 
-/// `$tag$ ... $tag$` (PostgreSQL); a lone `$` (as in `$1`) is skipped as one byte.
+/// `$tag$ ... $tag$` (`PostgreSQL`); a lone `$` (as in `$1`) is skipped as one byte.
 fn skip_dollar(sql: &str, at: usize) -> usize {
     let rest = &sql[at + 1..];
     let Some(close) = rest.find('$') else {
@@ -156,9 +185,21 @@ mod tests {
         );
         assert!(check("delete from t", true).is_ok());
         assert_eq!(
+            refused("SET default_transaction_read_only = off", false),
+            "refused: SET changes the session, which stays read-only (pass --allow-writes to allow it)"
+        );
+        assert_eq!(
             refused("SELECT 1; DROP TABLE t", true),
             "refused: the query holds 2 statements; send one at a time"
         );
         assert_eq!(refused("", false), "refused: the query is empty");
+        assert_eq!(
+            refused("OPTIMIZE TABLE t", false),
+            "refused: OPTIMIZE is not a reading statement, and sessions are read-only \
+             (pass --allow-writes to allow it)"
+        );
+        for ok in ["SHOW TABLES", "EXPLAIN SELECT 1", "values (1)", "TABLE t"] {
+            assert!(check(ok, false).is_ok(), "{ok}");
+        }
     }
 }

@@ -1,7 +1,7 @@
-//! `sqlite`: a SQLite database file opened read-only, or a `.sql` script loaded into a fresh
+//! `sqlite`: a `SQLite` database file opened read-only, or a `.sql` script loaded into a fresh
 //! in-memory database that is then made read-only (how the demo ships its catalogs as text).
 //!
-//! Cancelling stops the statement inside SQLite: a progress handler checks a flag that a drop
+//! Cancelling stops the statement inside `SQLite`: a progress handler checks a flag that a drop
 //! guard sets when the engine drops the run, and the connection is closed, never reused.
 
 use std::path::PathBuf;
@@ -19,11 +19,11 @@ use sqlx::{
 use super::{BATCH_ROWS, Request, RowSink, Source, SourceError, sql};
 use crate::value::{BatchBuilder, Cell};
 
-/// SQLite virtual-machine steps between two checks of the cancel flag: about a millisecond of
+/// `SQLite` virtual-machine steps between two checks of the cancel flag: about a millisecond of
 /// work, so a cancelled statement stops within a few milliseconds.
 const PROGRESS_STEPS: i32 = 10_000;
 
-/// A SQLite source.
+/// A `SQLite` source.
 #[derive(Debug)]
 pub struct SqliteSource {
     path: PathBuf,
@@ -42,7 +42,7 @@ impl Drop for CancelOnDrop {
     }
 }
 
-/// Held by the progress handler: counts the connection as live until SQLite drops the handler.
+/// Held by the progress handler: counts the connection as live until `SQLite` drops the handler.
 struct Live(Arc<AtomicUsize>);
 
 impl Drop for Live {
@@ -154,20 +154,19 @@ async fn stream_rows(
             }
         }
     }
-    let mut b = match builder {
-        Some(b) => b,
-        None => {
-            let describe: BoxFuture<'_, Result<sqlx::Describe<sqlx::Sqlite>, sqlx::Error>> =
-                conn.describe(query);
-            let described = describe.await.map_err(query_error)?;
-            BatchBuilder::with_columns(
-                &described
-                    .columns()
-                    .iter()
-                    .map(Column::name)
-                    .collect::<Vec<_>>(),
-            )
-        }
+    let mut b = if let Some(b) = builder {
+        b
+    } else {
+        let describe: BoxFuture<'_, Result<sqlx::Describe<sqlx::Sqlite>, sqlx::Error>> =
+            conn.describe(query);
+        let described = describe.await.map_err(query_error)?;
+        BatchBuilder::with_columns(
+            &described
+                .columns()
+                .iter()
+                .map(Column::name)
+                .collect::<Vec<_>>(),
+        )
     };
     sink.push(b.finish())
 }
@@ -187,7 +186,7 @@ fn push_row(b: &mut BatchBuilder, row: &SqliteRow) -> Result<(), SourceError> {
     Ok(())
 }
 
-/// Column `i` of `row`, decoded by the type of the value itself (SQLite is dynamically typed).
+/// Column `i` of `row`, decoded by the type of the value itself (`SQLite` is dynamically typed).
 fn cell(row: &SqliteRow, i: usize) -> Result<Cell, sqlx::Error> {
     let raw = row.try_get_raw(i)?;
     if raw.is_null() {

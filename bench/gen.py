@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""Generates the benchmark inputs under bench/data (ignored by git).
+
+- fanout.toml: 1,000 sim sources, 50 ms each, 100 rows each, no concurrency limit.
+- csv/part-NNN.csv + csv.toml: 100 CSV files x 10,000 rows x 5 columns, sorted by a float.
+"""
+import os
+import random
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "data")
+
+
+def fanout():
+    with open(os.path.join(DATA, "fanout.toml"), "w") as f:
+        f.write('[gather]\ntimeout = "10s"\nconcurrency = 0\n[merge]\nsort = ["price"]\n')
+        for i in range(1000):
+            f.write(f'[[source]]\nname = "sim-{i:04}"\nkind = "sim"\nlatency = "50ms"\nrows = 100\nseed = {i}\n')
+
+
+def csv_files():
+    os.makedirs(os.path.join(DATA, "csv"), exist_ok=True)
+    rng = random.Random(7)
+    makers = ["Apple", "Samsung", "Sony", "Lenovo", "Dell", "Bose", "Google", "LG"]
+    with open(os.path.join(DATA, "csv.toml"), "w") as cfg:
+        cfg.write('[gather]\ntimeout = "60s"\nconcurrency = 0\n[merge]\nsort = ["price"]\n')
+        for i in range(100):
+            name = f"part-{i:03}.csv"
+            path = os.path.join(DATA, "csv", name)
+            if not os.path.exists(path):
+                with open(path, "w") as f:
+                    f.write("id,maker,model,price,stock\n")
+                    for j in range(10_000):
+                        f.write(f"{i * 10_000 + j},{rng.choice(makers)},M-{rng.randrange(100000):05},"
+                                f"{rng.uniform(1, 5000):.2f},{rng.randrange(1000)}\n")
+            cfg.write(f'[[source]]\nname = "part-{i:03}"\nkind = "file"\npath = "csv/{name}"\n')
+
+
+if __name__ == "__main__":
+    os.makedirs(DATA, exist_ok=True)
+    fanout()
+    csv_files()

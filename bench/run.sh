@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Prints each performance figure of DESIGN.md §6 against its target, measured the same way
+# every time: release build, inputs generated under bench/data, each command run 5 times
+# after a warm-up, median wall time and peak RSS of the whole process.
+#
+#   bench/run.sh            fan-out and CSV merge (no server needed)
+#   bench/run.sh --all      also the frame benchmark (criterion) and, when the shard
+#                           databases exist, bench/shards.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --locked --quiet
+bin=target/release/scatter
+python3 bench/gen.py
+log=$(mktemp)
+echo "scatter benchmarks on $(nproc) cores, $(date -u +%F)"
+python3 bench/measure.py "fan-out 1,000 sim x 50 ms x 100 rows" 150 0 5 -- \
+  "$bin" -c bench/data/fanout.toml --once --format ndjson --log-file "$log"
+python3 bench/measure.py "merge 100 CSV x 10,000 rows -> NDJSON" 700 250 5 -- \
+  "$bin" -c bench/data/csv.toml --once --format ndjson --log-file "$log"
+if [[ "${1:-}" == "--all" ]]; then
+  if [[ -f benches/frame.rs ]]; then cargo bench --bench frame -- --noplot 2>/dev/null | grep -E "time:|frame"; fi
+  if [[ -x bench/shards.sh ]]; then bench/shards.sh; fi
+fi

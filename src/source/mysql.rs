@@ -1,0 +1,257 @@
+//! `mysql`: a MySQL or MariaDB server, through sqlx's MySQL driver over rustls.
+//!
+//! Sessions are opened on the first run and kept in a small pool ([`Idle`]) between runs.
+//! Each is made read-only with `SET SESSION TRANSACTION READ ONLY` (unless `--allow-writes`)
+//! and gets a server-side limit a little above the source's timeout: `max_statement_time` on
+//! MariaDB, `max_execution_time` on MySQL (which limits `SELECT` only). sqlx sets the session's
+//! `time_zone` to UTC, so `TIMESTAMP` values read as UTC.
+//!
+//! A run prepares the query first (the server refuses more than one statement there; the
+//! statement's columns name an empty result), then runs it as a plain `COM_QUERY`, whose rows
+//! come as text and are read by each column's declared type ([`text::Kind`]). If the engine
+//! drops the run while the statement is on the server, `KILL QUERY` is sent from a second
+//! session and the first one is discarded.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use futures_util::stream::BoxStream;
+use futures_util::{FutureExt, TryStreamExt};
+use sqlx::mysql::{MySqlConnectOptions, MySqlQueryResult, MySqlRow, MySqlStatement};
+use sqlx::{Column, Connection, Executor, MySqlConnection, Row, Statement, TypeInfo};
+
+use super::sql::errors::{self, Failure, Target};
+use super::sql::session::{self, CancelOnDrop, Idle};
+use super::sql::text::{self, Kind, Table};
+use super::{BATCH_ROWS, Request, RowSink, Source, SourceError, redact, sql};
+use crate::value::Cell;
+
+/// MySQL's error number for a statement the prepared-statement protocol does not support
+/// (some `SHOW` forms): such a query runs without the prepare step.
+const ER_UNSUPPORTED_PS: u16 = 1295;
+
+/// A logged-in session kept between runs.
+struct Session {
+    conn: MySqlConnection,
+    /// `CONNECTION_ID()`, for `KILL QUERY`.
+    id: u64,
+    /// The server is MariaDB (its limit is `max_statement_time`, in seconds).
+    is_mariadb: bool,
+    /// Not made read-only.
+    writable: bool,
+    /// The server-side statement limit in force.
+    limit: Duration,
+}
+
+/// A MySQL or MariaDB source.
+pub struct MysqlSource {
+    url: String,
+    /// Parsed from the URL when built; connecting waits for the first run.
+    options: MySqlConnectOptions,
+    target: Target,
+    idle: Idle<Session>,
+}
+
+impl std::fmt::Debug for MysqlSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MysqlSource")
+            .field("url", &redact::url(&self.url))
+            .finish_non_exhaustive()
+    }
+}
+
+impl MysqlSource {
+    /// A source for the server at `url`, keeping up to `pool` idle sessions. Fails only when
+    /// the URL does not parse; nothing is sent to the server yet.
+    pub fn new(url: &str, pool: usize) -> Result<Self, SourceError> {
+        let options = MySqlConnectOptions::from_str(url)
+            .map_err(|e| SourceError::Failed(format!("invalid URL {}: {e}", redact::url(url))))?;
+        let target = Target {
+            host: options.get_host().to_owned(),
+            port: options.get_port(),
+        };
+        Ok(Self {
+            url: url.to_owned(),
+            options,
+            target,
+            idle: Idle::new(pool),
+        })
+    }
+
+    /// Idle sessions kept for the next run.
+    #[must_use]
+    pub fn idle_sessions(&self) -> usize {
+        self.idle.len()
+    }
+
+    async fn connect(&self, writable: bool, limit: Duration) -> Result<Session, SourceError> {
+        let fail = |e| errors::connect_error(e, &self.target);
+        let mut conn = MySqlConnection::connect_with(&self.options)
+            .await
+            .map_err(fail)?;
+        let who: BoxFuture<'_, Result<(u64, String), sqlx::Error>> =
+            Box::pin(sqlx::query_as("SELECT CONNECTION_ID(), VERSION()").fetch_one(&mut conn));
+        let (id, version) = who.await.map_err(fail)?;
+        if !writable {
+            execute(&mut conn, "SET SESSION TRANSACTION READ ONLY").await?;
+        }
+        let mut s = Session {
+            conn,
+            id,
+            is_mariadb: version.contains("MariaDB"),
+            writable,
+            limit: Duration::ZERO,
+        };
+        set_limit(&mut s, limit).await?;
+        tracing::debug!(target = %self.target, id, %version, writable, "mysql session opened");
+        Ok(s)
+    }
+
+    /// An idle session fit for `request`, or a new one.
+    async fn session(&self, request: &Request) -> Result<Session, SourceError> {
+        let limit = session::backstop(request.timeout);
+        let Some(mut s) = self.idle.take(|s| s.writable == request.allow_writes) else {
+            return self.connect(request.allow_writes, limit).await;
+        };
+        if s.limit != limit {
+            set_limit(&mut s, limit).await?;
+        }
+        Ok(s)
+    }
+
+    async fn run_inner(&self, request: &Request, sink: &mut RowSink) -> Result<(), SourceError> {
+        sql::check(&request.query, request.allow_writes)?;
+        let mut s = self.session(request).await?;
+        let mut guard = CancelOnDrop::arm(
+            request.cleanup.clone(),
+            kill_query(self.options.clone(), self.target.clone(), s.id).boxed(),
+        );
+        match read(&mut s.conn, &request.query, sink).await {
+            Ok(()) => {
+                guard.disarm();
+                self.idle.put(s);
+                Ok(())
+            }
+            Err(Failure::Server(e)) => {
+                guard.disarm();
+                self.idle.put(s);
+                Err(e)
+            }
+            // The guard, still armed, kills the statement as it drops with the session.
+            Err(Failure::Client(e)) => Err(e),
+        }
+    }
+}
+
+async fn execute(conn: &mut MySqlConnection, statement: &str) -> Result<(), SourceError> {
+    let run: BoxFuture<'_, Result<MySqlQueryResult, sqlx::Error>> = conn.execute(statement);
+    run.await.map(drop).map_err(errors::query_error)
+}
+
+/// Sets the server-side statement limit of `s` to `limit`.
+async fn set_limit(s: &mut Session, limit: Duration) -> Result<(), SourceError> {
+    let set = if s.is_mariadb {
+        format!("SET SESSION max_statement_time = {}", limit.as_secs_f64())
+    } else {
+        format!("SET SESSION max_execution_time = {}", limit.as_millis())
+    };
+    execute(&mut s.conn, &set).await?;
+    s.limit = limit;
+    Ok(())
+}
+
+/// Prepares `query`, runs it, and pushes its rows into `sink` in batches of [`BATCH_ROWS`].
+async fn read(conn: &mut MySqlConnection, query: &str, sink: &mut RowSink) -> Result<(), Failure> {
+    let prepare: BoxFuture<'_, Result<MySqlStatement<'_>, sqlx::Error>> = conn.prepare(query);
+    let prepared = match prepare.await {
+        Ok(statement) => Some(columns(statement.columns())),
+        Err(sqlx::Error::Database(db))
+            if db
+                .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                .is_some_and(|e| e.number() == ER_UNSUPPORTED_PS) =>
+        {
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut table: Option<Table> = None;
+    {
+        let mut rows: BoxStream<'_, Result<MySqlRow, sqlx::Error>> = conn.fetch(query);
+        while let Some(row) = rows.try_next().await? {
+            let t = table.get_or_insert_with(|| columns(row.columns()));
+            for (i, &kind) in t.kinds.iter().enumerate() {
+                let cell = match row.try_get_unchecked::<Option<&[u8]>, _>(i)? {
+                    Some(b) => text::cell_from_bytes(kind, b),
+                    None => Cell::Null,
+                };
+                t.builder.set(i, cell);
+            }
+            t.builder.end_row();
+            if t.builder.len() >= BATCH_ROWS {
+                sink.push(t.builder.finish())?;
+            }
+        }
+    }
+    let mut t = table
+        .or(prepared)
+        .unwrap_or_else(|| Table::new(std::iter::empty()));
+    sink.push(t.builder.finish())?;
+    Ok(())
+}
+
+fn columns(columns: &[sqlx::mysql::MySqlColumn]) -> Table {
+    Table::new(
+        columns
+            .iter()
+            .map(|c| (c.name(), kind(c.type_info().name()))),
+    )
+}
+
+/// How to read a column of the MySQL type named `name` (sqlx's name for it).
+fn kind(name: &str) -> Kind {
+    match name.trim_end_matches(" UNSIGNED") {
+        "BOOLEAN" => Kind::Bool,
+        "TINYINT" | "SMALLINT" | "MEDIUMINT" | "INT" | "BIGINT" | "YEAR" => Kind::Int,
+        "FLOAT" | "DOUBLE" => Kind::Float,
+        "DECIMAL" => Kind::Decimal,
+        "DATE" => Kind::Date,
+        "DATETIME" | "TIMESTAMP" => Kind::Timestamp,
+        "BINARY" | "VARBINARY" | "TINYBLOB" | "BLOB" | "MEDIUMBLOB" | "LONGBLOB" => {
+            Kind::MaybeBytes
+        }
+        "BIT" | "GEOMETRY" => Kind::Bytes,
+        _ => Kind::Text,
+    }
+}
+
+/// Stops whatever statement connection `id` runs, from a second session of the same user.
+async fn kill_query(options: MySqlConnectOptions, target: Target, id: u64) {
+    let mut conn = match MySqlConnection::connect_with(&options).await {
+        Ok(conn) => conn,
+        Err(e) => {
+            let why = errors::connect_error(e, &target);
+            tracing::warn!(%target, id, error = %why, "cannot connect to kill a statement");
+            return;
+        }
+    };
+    match execute(&mut conn, &format!("KILL QUERY {id}")).await {
+        Ok(()) => tracing::debug!(%target, id, "statement killed on the server"),
+        Err(e) => tracing::warn!(%target, id, error = %e, "KILL QUERY failed"),
+    }
+    drop(conn.close().await);
+}
+
+impl Source for MysqlSource {
+    fn run<'a>(
+        &'a self,
+        request: &'a Request,
+        sink: &'a mut RowSink,
+    ) -> BoxFuture<'a, Result<(), SourceError>> {
+        self.run_inner(request, sink).boxed()
+    }
+
+    fn describe(&self) -> String {
+        format!("mysql: {}", redact::url(&self.url))
+    }
+}

@@ -1,0 +1,229 @@
+//! `postgres`: a PostgreSQL server, through sqlx's PostgreSQL driver over rustls.
+//!
+//! Sessions are opened on the first run, not when the source is built, and kept in a small
+//! pool ([`Idle`]) between runs. Each is started with `default_transaction_read_only=on`
+//! (unless `--allow-writes`), a `statement_timeout` backstop a little above the source's
+//! timeout, and `TimeZone=UTC`, `DateStyle=ISO`, `bytea_output=hex` so that values arrive in one
+//! known text spelling.
+//!
+//! A run prepares the query first (the server refuses more than one statement there, and the
+//! statement's columns name an empty result), then runs it through the simple query protocol,
+//! whose rows come as text and are read by each column's declared type ([`text::Kind`]).
+//! If the engine drops the run while the statement is on the server, `pg_cancel_backend` is
+//! sent from a second session and the first one is discarded.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use futures_util::stream::BoxStream;
+use futures_util::{FutureExt, TryStreamExt};
+use sqlx::postgres::{PgConnectOptions, PgQueryResult, PgRow, PgStatement};
+use sqlx::{Column, Connection, Executor, PgConnection, Row, Statement, TypeInfo};
+
+use super::sql::errors::{self, Failure, Target};
+use super::sql::session::{self, CancelOnDrop, Idle};
+use super::sql::text::{self, Kind, Table};
+use super::{BATCH_ROWS, Request, RowSink, Source, SourceError, redact, sql};
+
+/// A logged-in session kept between runs.
+struct Session {
+    conn: PgConnection,
+    /// The server process serving this session, for `pg_cancel_backend`.
+    pid: i32,
+    /// Opened without `default_transaction_read_only`.
+    writable: bool,
+    /// The `statement_timeout` in force.
+    limit: Duration,
+}
+
+/// A PostgreSQL source.
+pub struct PostgresSource {
+    url: String,
+    /// Parsed from the URL when built; connecting waits for the first run.
+    options: PgConnectOptions,
+    target: Target,
+    idle: Idle<Session>,
+}
+
+impl std::fmt::Debug for PostgresSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresSource")
+            .field("url", &redact::url(&self.url))
+            .finish_non_exhaustive()
+    }
+}
+
+impl PostgresSource {
+    /// A source for the server at `url`, keeping up to `pool` idle sessions. Fails only when
+    /// the URL does not parse; nothing is sent to the server yet.
+    pub fn new(url: &str, pool: usize) -> Result<Self, SourceError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| SourceError::Failed(format!("invalid URL {}: {e}", redact::url(url))))?;
+        let target = Target {
+            host: options.get_host().to_owned(),
+            port: options.get_port(),
+        };
+        Ok(Self {
+            url: url.to_owned(),
+            options,
+            target,
+            idle: Idle::new(pool),
+        })
+    }
+
+    /// Idle sessions kept for the next run.
+    #[must_use]
+    pub fn idle_sessions(&self) -> usize {
+        self.idle.len()
+    }
+
+    async fn connect(&self, writable: bool, limit: Duration) -> Result<Session, SourceError> {
+        let mut options = self.options.clone().options([
+            ("TimeZone", "UTC".to_owned()),
+            ("DateStyle", "ISO".to_owned()),
+            ("bytea_output", "hex".to_owned()),
+            ("statement_timeout", limit.as_millis().to_string()),
+        ]);
+        if !writable {
+            options = options.options([("default_transaction_read_only", "on")]);
+        }
+        let fail = |e| errors::connect_error(e, &self.target);
+        let mut conn = PgConnection::connect_with(&options).await.map_err(fail)?;
+        let pid: BoxFuture<'_, Result<i32, sqlx::Error>> =
+            Box::pin(sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut conn));
+        let pid = pid.await.map_err(fail)?;
+        tracing::debug!(target = %self.target, pid, writable, "postgres session opened");
+        Ok(Session {
+            conn,
+            pid,
+            writable,
+            limit,
+        })
+    }
+
+    /// An idle session fit for `request`, or a new one.
+    async fn session(&self, request: &Request) -> Result<Session, SourceError> {
+        let limit = session::backstop(request.timeout);
+        let Some(mut s) = self.idle.take(|s| s.writable == request.allow_writes) else {
+            return self.connect(request.allow_writes, limit).await;
+        };
+        if s.limit != limit {
+            let set = format!("SET statement_timeout = {}", limit.as_millis());
+            let apply: BoxFuture<'_, Result<PgQueryResult, sqlx::Error>> =
+                s.conn.execute(set.as_str());
+            apply.await.map_err(errors::query_error)?;
+            s.limit = limit;
+        }
+        Ok(s)
+    }
+
+    async fn run_inner(&self, request: &Request, sink: &mut RowSink) -> Result<(), SourceError> {
+        sql::check(&request.query, request.allow_writes)?;
+        let mut s = self.session(request).await?;
+        let mut guard = CancelOnDrop::arm(
+            request.cleanup.clone(),
+            cancel_backend(self.options.clone(), self.target.clone(), s.pid).boxed(),
+        );
+        match read(&mut s.conn, &request.query, sink).await {
+            Ok(()) => {
+                guard.disarm();
+                self.idle.put(s);
+                Ok(())
+            }
+            Err(Failure::Server(e)) => {
+                guard.disarm();
+                self.idle.put(s);
+                Err(e)
+            }
+            // The guard, still armed, cancels the statement as it drops with the session.
+            Err(Failure::Client(e)) => Err(e),
+        }
+    }
+}
+
+/// Prepares `query`, runs it, and pushes its rows into `sink` in batches of [`BATCH_ROWS`].
+async fn read(conn: &mut PgConnection, query: &str, sink: &mut RowSink) -> Result<(), Failure> {
+    let prepare: BoxFuture<'_, Result<PgStatement<'_>, sqlx::Error>> = conn.prepare(query);
+    let statement = prepare.await?;
+    let mut table: Option<Table> = None;
+    {
+        let mut rows: BoxStream<'_, Result<PgRow, sqlx::Error>> = conn.fetch(query);
+        while let Some(row) = rows.try_next().await? {
+            let t = table.get_or_insert_with(|| columns(row.columns()));
+            for (i, &kind) in t.kinds.iter().enumerate() {
+                let cell = match row.try_get_unchecked::<Option<&str>, _>(i)? {
+                    Some(s) => text::cell(kind, s),
+                    None => crate::value::Cell::Null,
+                };
+                t.builder.set(i, cell);
+            }
+            t.builder.end_row();
+            if t.builder.len() >= BATCH_ROWS {
+                sink.push(t.builder.finish())?;
+            }
+        }
+    }
+    let mut t = table.unwrap_or_else(|| columns(statement.columns()));
+    sink.push(t.builder.finish())?;
+    Ok(())
+}
+
+fn columns(columns: &[sqlx::postgres::PgColumn]) -> Table {
+    Table::new(
+        columns
+            .iter()
+            .map(|c| (c.name(), kind(c.type_info().name()))),
+    )
+}
+
+/// How to read a column of the PostgreSQL type named `name` (sqlx's display name).
+fn kind(name: &str) -> Kind {
+    match name {
+        "BOOL" => Kind::Bool,
+        "INT2" | "INT4" | "INT8" | "OID" => Kind::Int,
+        "FLOAT4" | "FLOAT8" => Kind::Float,
+        "NUMERIC" => Kind::Decimal,
+        "DATE" => Kind::Date,
+        "TIMESTAMP" => Kind::Timestamp,
+        "TIMESTAMPTZ" => Kind::TimestampTz,
+        "BYTEA" => Kind::HexBytes,
+        _ => Kind::Text,
+    }
+}
+
+/// Stops whatever backend `pid` runs, from a second session of the same user.
+async fn cancel_backend(options: PgConnectOptions, target: Target, pid: i32) {
+    let mut conn = match PgConnection::connect_with(&options).await {
+        Ok(conn) => conn,
+        Err(e) => {
+            let why = errors::connect_error(e, &target);
+            tracing::warn!(%target, pid, error = %why, "cannot connect to cancel a statement");
+            return;
+        }
+    };
+    let cancel: BoxFuture<'_, Result<bool, sqlx::Error>> = Box::pin(
+        sqlx::query_scalar("SELECT pg_cancel_backend($1)")
+            .bind(pid)
+            .fetch_one(&mut conn),
+    );
+    match cancel.await {
+        Ok(sent) => tracing::debug!(%target, pid, sent, "statement cancelled on the server"),
+        Err(e) => tracing::warn!(%target, pid, error = %errors::query_error(e), "cancel failed"),
+    }
+    drop(conn.close().await);
+}
+
+impl Source for PostgresSource {
+    fn run<'a>(
+        &'a self,
+        request: &'a Request,
+        sink: &'a mut RowSink,
+    ) -> BoxFuture<'a, Result<(), SourceError>> {
+        self.run_inner(request, sink).boxed()
+    }
+
+    fn describe(&self) -> String {
+        format!("postgres: {}", redact::url(&self.url))
+    }
+}
