@@ -260,9 +260,10 @@ async fn assert_group_gone(pgid: i32, plan: &Plan) {
     );
 }
 
-/// Writes the shell's pid (the group id) to the file named by `$0`, then waits on two
-/// sleeps. `$$$$` is the config's escape for the shell's `$$`.
-const SLEEPERS: &str = "echo $$$$ > \"$0\"; sleep 30 & sleep 30 & wait";
+/// Starts two sleeps, then writes the shell's pid (the group id) to the file named by `$0`
+/// (so all three processes exist once the file is written) and waits. `$$$$` is the config's
+/// escape for the shell's `$$`.
+const SLEEPERS: &str = "sleep 30 & sleep 30 & echo $$$$ > \"$0\"; wait";
 
 #[tokio::test]
 async fn a_timeout_kills_the_whole_process_group() {
@@ -272,13 +273,13 @@ async fn a_timeout_kills_the_whole_process_group() {
     let (plan, gather) = start(&command(
         "sleepy",
         &["sh", "-c", SLEEPERS, pidfile.to_str().unwrap()],
-        "timeout = \"500ms\"",
+        "timeout = \"1s\"",
     ));
     let pgid = read_pid(&pidfile).await;
     assert_eq!(live_in_group(pgid).len(), 3, "sh and two sleeps run");
     let result = gather.join().await;
     assert_eq!(result.reports[0].outcome.state(), State::Timeout);
-    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(started.elapsed() < Duration::from_secs(3));
     assert_group_gone(pgid, &plan).await;
 }
 
