@@ -1,8 +1,9 @@
 //! `redis`: hashes, JSON string values or a sorted set read from a Redis server.
 //!
 //! The query says what to read (see [`query`]): keys are found with `SCAN ... MATCH ... TYPE`,
-//! a page at a time, never `KEYS`, so a large keyspace never blocks the server; each page's
-//! values are fetched with one pipelined round trip and rows are pushed as pages arrive.
+//! a page at a time, never `KEYS`, so a large keyspace never blocks the server. One pipeline
+//! per page fetches the previous page's values and asks for the next page, so a scan costs one
+//! round trip per page; rows are pushed as pages arrive.
 //!
 //! Cancelling: the engine drops the run between or during pages; the run owns its connection
 //! (taken out of the idle slot), so dropping it closes the connection and no further page is
@@ -148,18 +149,13 @@ impl RedisSource {
         Ok(())
     }
 
-    /// The next page of `scan`, unless the run was cancelled (checked between pages, for
-    /// callers that cancel the token without dropping the run).
-    async fn next_page(
-        &self,
-        scan: &mut Scan<'_>,
-        conn: &mut MultiplexedConnection,
-        request: &Request,
-    ) -> Result<Option<Vec<Vec<u8>>>, SourceError> {
+    /// Fails once the run was cancelled: checked between pages, for callers that cancel the
+    /// token without dropping the run.
+    fn check_cancel(request: &Request) -> Result<(), SourceError> {
         if request.cancel.is_cancelled() {
             return Err(SourceError::Failed("cancelled".into()));
         }
-        scan.next_page(conn).await.map_err(|e| self.error(&e))
+        Ok(())
     }
 
     async fn hashes(
@@ -171,15 +167,16 @@ impl RedisSource {
     ) -> Result<(), SourceError> {
         let mut scan = Scan::new(pattern, "hash", self.page);
         let mut pending: Vec<HashRow> = Vec::new();
-        while let Some(keys) = self.next_page(&mut scan, conn, request).await? {
-            if keys.is_empty() {
-                continue;
-            }
-            let mut pipe = redis::pipe();
-            for key in &keys {
-                pipe.cmd("HGETALL").arg(key);
-            }
-            let hashes: Vec<Value> = pipe.query_async(conn).await.map_err(|e| self.error(&e))?;
+        while !scan.is_finished() {
+            Self::check_cancel(request)?;
+            let (keys, hashes) = scan
+                .round(conn, |pipe, keys| {
+                    for key in keys {
+                        pipe.cmd("HGETALL").arg(key);
+                    }
+                })
+                .await
+                .map_err(|e| self.error(&e))?;
             for (key, hash) in keys.iter().zip(hashes) {
                 let fields: Vec<(String, String)> = hash
                     .as_map_iter()
@@ -213,15 +210,19 @@ impl RedisSource {
         let mut scan = Scan::new(pattern, "string", self.page);
         let mut builder = BatchBuilder::with_columns(&[KEY_COLUMN]);
         let mut not_objects = 0usize;
-        while let Some(keys) = self.next_page(&mut scan, conn, request).await? {
-            if keys.is_empty() {
-                continue;
-            }
-            let values: Vec<Option<Vec<u8>>> = redis::cmd("MGET")
-                .arg(&keys)
-                .query_async(conn)
+        while !scan.is_finished() {
+            Self::check_cancel(request)?;
+            let (keys, mut replies) = scan
+                .round(conn, |pipe, keys| {
+                    pipe.cmd("MGET").arg(keys);
+                })
                 .await
                 .map_err(|e| self.error(&e))?;
+            let Some(reply) = replies.pop() else {
+                continue;
+            };
+            let values: Vec<Option<Vec<u8>>> =
+                redis::from_redis_value(reply).map_err(|e| self.error(&e.into()))?;
             for (key, value) in keys.iter().zip(values) {
                 // `None`: deleted between SCAN and MGET.
                 if let Some(value) = value
