@@ -48,11 +48,13 @@ async fn gather(sources: &str) -> GatherResult {
 fn one(result: &GatherResult) -> (State, String, RecordBatch) {
     let report = &result.reports[0];
     let batches = &result.batches[0];
-    let batch = if batches.is_empty() {
-        RecordBatch::new_empty(Arc::new(arrow_schema::Schema::empty()))
-    } else {
-        arrow_select::concat::concat_batches(&batches[0].schema(), batches).unwrap()
-    };
+    // Batches may differ in type (NDJSON chunks): widen them as the merge does.
+    let schema = scatter::merge::union_schema(batches);
+    let conformed: Vec<RecordBatch> = batches
+        .iter()
+        .map(|b| scatter::merge::conform(b, &schema, "s").unwrap())
+        .collect();
+    let batch = arrow_select::concat::concat_batches(&schema, &conformed).unwrap();
     (
         report.outcome.state(),
         report.outcome.message().unwrap_or_default(),
@@ -128,6 +130,36 @@ async fn the_query_is_one_argument_never_seen_by_a_shell() {
 }
 
 #[tokio::test]
+async fn ndjson_rows_count_while_the_command_runs() {
+    let (_plan, gather) = start(&command(
+        "slow",
+        &[
+            "sh",
+            "-c",
+            r#"for i in 1 2 3; do echo "{\"i\":$i}"; done; sleep 1; echo '{"i":4.5}'; echo '{"i":5}'"#,
+        ],
+        "",
+    ));
+    let started = Instant::now();
+    let result = gather.join().await;
+    let (state, message, batch) = one(&result);
+    assert_eq!(state, State::Ok, "{message}");
+    assert_eq!(batch.num_rows(), 5);
+    let i = batch
+        .column_by_name("i")
+        .unwrap()
+        .as_primitive::<Float64Type>();
+    assert_eq!(i.values().to_vec(), vec![1.0, 2.0, 3.0, 4.5, 5.0]);
+    let first = result.reports[0].timing.first_row.expect("a first row");
+    let finished = result.reports[0].timing.finished;
+    assert!(
+        finished.saturating_sub(first) >= Duration::from_millis(700),
+        "the first rows came before the sleep: first {first:?}, finished {finished:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
 async fn empty_stdout_is_ok_with_no_rows() {
     let result = gather(&command("empty", &["true"], "format = \"csv\"")).await;
     assert_eq!(result.reports[0].outcome, scatter::source::Outcome::Ok);
@@ -163,8 +195,8 @@ async fn a_non_zero_exit_carries_the_end_of_stderr() {
         messages[0],
         "exited with status 3: first line fatal: table missing"
     );
-    assert_eq!(
-        result.reports[0].rows, 0,
+    assert!(
+        result.batches[0].is_empty(),
         "rows of a failed command are not kept"
     );
     let long = &messages[1];
@@ -302,34 +334,38 @@ async fn a_user_cancel_kills_the_whole_process_group() {
 
 #[tokio::test]
 async fn stdout_past_the_cap_fails_and_kills_the_command() {
-    let dir = tempfile::tempdir().unwrap();
-    let pidfile = dir.path().join("pid");
-    let source = CommandSource::new(
-        vec![
-            "sh".into(),
-            "-c".into(),
-            "echo $$ > \"$0\"; exec yes".into(),
-            pidfile.to_str().unwrap().into(),
-        ],
-        DataFormat::Ndjson,
-    )
-    .with_output_cap(1024 * 1024);
-    let cleanup = TaskTracker::new();
-    let request = Request {
-        query: String::new(),
-        allow_writes: false,
-        timeout: Duration::from_secs(10),
-        cancel: CancellationToken::new(),
-        cleanup: cleanup.clone(),
-    };
-    let mut sink = RowSink::detached(SinkLimits::new(usize::MAX, usize::MAX));
-    let err = source.run(&request, &mut sink).await.unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "stdout larger than 1 MiB; the command was killed"
-    );
-    let pgid = read_pid(&pidfile).await;
-    cleanup.close();
-    cleanup.wait().await;
-    assert_eq!(live_in_group(pgid), vec![]);
+    // NDJSON is read as a stream, CSV whole: both stop at the cap.
+    for format in [DataFormat::Ndjson, DataFormat::Csv] {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("pid");
+        let source = CommandSource::new(
+            vec![
+                "sh".into(),
+                "-c".into(),
+                "echo $$ > \"$0\"; exec yes '{\"a\":1}'".into(),
+                pidfile.to_str().unwrap().into(),
+            ],
+            format,
+        )
+        .with_output_cap(1024 * 1024);
+        let cleanup = TaskTracker::new();
+        let request = Request {
+            query: String::new(),
+            allow_writes: false,
+            timeout: Duration::from_secs(10),
+            cancel: CancellationToken::new(),
+            cleanup: cleanup.clone(),
+        };
+        let mut sink = RowSink::detached(SinkLimits::new(usize::MAX, usize::MAX));
+        let err = source.run(&request, &mut sink).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "stdout larger than 1 MiB; the command was killed",
+            "{format:?}"
+        );
+        let pgid = read_pid(&pidfile).await;
+        cleanup.close();
+        cleanup.wait().await;
+        assert_eq!(live_in_group(pgid), vec![], "{format:?}");
+    }
 }

@@ -1,11 +1,15 @@
 //! `command`: a program run without a shell (`argv`, `{query}` substituted in each argument),
-//! its stdout parsed as NDJSON, CSV or JSON.
+//! its stdout parsed as NDJSON, CSV or JSON. NDJSON is parsed as it arrives (whole lines,
+//! at least every 100 ms), so the row count of a slow command climbs; CSV and JSON are parsed
+//! once the command has finished.
 //!
 //! The program runs in a process group of its own. When the run ends early (the engine drops
 //! the future on timeout or cancel, stdout passes the cap) the whole group gets `SIGKILL`, so
 //! `sh -c 'a | b'` or a script's background jobs die with it, and the child is reaped on the
 //! gather's cleanup tracker. Killing uses `nix`'s safe `killpg` (`unsafe` is forbidden in this
 //! crate, and spawning `kill(1)` from a destructor would fork inside a drop).
+
+mod stream;
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::{ExitStatus, Stdio};
@@ -135,10 +139,15 @@ impl CommandSource {
         };
         // Both pipes are drained together so a chatty stderr cannot block the program; a
         // stdout past the cap returns early, dropping `group`, which kills the program.
-        let (out, err) = tokio::try_join!(
-            read_capped(stdout, self.output_cap),
-            read_tail(stderr).map(Ok)
-        )?;
+        let read_out = async {
+            if self.format == DataFormat::Ndjson {
+                stream::ndjson(stdout, self.output_cap, sink).await?;
+                Ok(Vec::new())
+            } else {
+                read_capped(stdout, self.output_cap).await
+            }
+        };
+        let (out, err) = tokio::try_join!(read_out, read_tail(stderr).map(Ok))?;
         let status = group.wait().await?;
         if !status.success() {
             return Err(SourceError::Failed(exit_message(status, &err)));
@@ -162,12 +171,16 @@ async fn read_capped(pipe: impl AsyncRead + Unpin, cap: usize) -> Result<Vec<u8>
             source,
         })?;
     if read > cap {
-        return Err(SourceError::Failed(format!(
-            "stdout larger than {}; the command was killed",
-            bytes_text(cap)
-        )));
+        return Err(too_large(cap));
     }
     Ok(out)
+}
+
+fn too_large(cap: usize) -> SourceError {
+    SourceError::Failed(format!(
+        "stdout larger than {}; the command was killed",
+        bytes_text(cap)
+    ))
 }
 
 /// Reads `pipe` to its end, keeping only its last [`STDERR_TAIL`] bytes (a read error ends
