@@ -126,6 +126,8 @@ pub fn build(spec: &SourceSpec) -> Result<Arc<dyn Source>, SourceError> {
         KindSpec::Sim(sim) => Arc::new(SimSource::new(sim.clone())),
         KindSpec::File { path, format } => Arc::new(FileSource::new(path.clone(), *format)),
         KindSpec::Sqlite { path } => Arc::new(SqliteSource::new(path.clone())),
+        KindSpec::Postgres { url, pool } => Arc::new(PostgresSource::new(url, *pool)?),
+        KindSpec::Mysql { url, pool } => Arc::new(MysqlSource::new(url, *pool)?),
         KindSpec::Redis { url } => Arc::new(RedisSource::new(url, &spec.name)?),
         KindSpec::Http {
             url,
@@ -141,7 +143,5 @@ pub fn build(spec: &SourceSpec) -> Result<Arc<dyn Source>, SourceError> {
             rows,
         )?),
         KindSpec::Command { argv, format } => Arc::new(CommandSource::new(argv.clone(), *format)),
-        KindSpec::Postgres { url, pool } => Arc::new(PostgresSource::new(url, *pool)?),
-        KindSpec::Mysql { url, pool } => Arc::new(MysqlSource::new(url, *pool)?),
     })
 }

@@ -11,7 +11,7 @@ use super::{ConfigError, DataFormat, HttpMethod, KindSpec, SimSpec};
 
 /// Every kind's name, in the order the docs list them.
 pub const KINDS: [&str; 8] = [
-    "postgres", "mysql", "sqlite", "http", "command", "file", "sim", "redis",
+    "postgres", "mysql", "sqlite", "redis", "http", "command", "file", "sim",
 ];
 
 /// The kind-specific keys each kind accepts.
