@@ -1,0 +1,121 @@
+//! The sources panel: one line per source with its state, kind, latency, rows and message;
+//! in watch mode also a latency sparkline and p50/p95 over recent runs.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::{duration, pad};
+use crate::source::State;
+use crate::tui::app::{App, Focus, SourceView};
+use crate::tui::theme;
+
+/// Width of the sparkline (runs shown).
+const SPARK_RUNS: usize = 8;
+
+/// Draws the panel, scrolled so the selected source is on screen.
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let focused = app.focus == Focus::Sources;
+    let block = Block::bordered()
+        .border_style(t.border(focused))
+        .title(Span::styled(" sources ", t.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let rows = usize::from(inner.height);
+    if rows == 0 {
+        return;
+    }
+    let first = app.selected.saturating_sub(rows - 1);
+    let name_width = app
+        .sources
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 20);
+    let width = usize::from(inner.width);
+    let lines: Vec<Line> = app
+        .sources
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(rows)
+        .map(|(i, s)| {
+            let line = source_line(app, s, name_width, width);
+            if focused && i == app.selected {
+                line.style(t.selected())
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn source_line<'a>(app: &App, s: &'a SourceView, name_width: usize, width: usize) -> Line<'a> {
+    let t = app.theme;
+    let state_style = t.state(s.state);
+    let mut spans = vec![
+        Span::styled(format!("{} ", theme::symbol(s.state)), state_style),
+        Span::raw(pad(&s.name, name_width, false)),
+        Span::raw(" "),
+    ];
+    let narrow = width < 50;
+    if !narrow {
+        spans.push(Span::styled(pad(s.kind, 8, false), t.dim()));
+    }
+    spans.push(Span::styled(pad(theme::label(s.state), 10, false), state_style));
+    if narrow {
+        return Line::from(spans);
+    }
+    let latency = s.latency(app.elapsed()).map(duration).unwrap_or_default();
+    spans.push(Span::raw(pad(&latency, 8, true)));
+    spans.push(Span::raw(pad(&rows_text(s), 11, true)));
+    let used: usize = 2 + name_width + 1 + 8 + 10 + 8 + 11;
+    let mut room = width.saturating_sub(used + 2);
+    if app.is_watching && room >= 30 {
+        let (watch, n) = watch_text(s);
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(pad(&watch, 28, false), t.number()));
+        room -= n + 2;
+    }
+    if let Some(message) = s.message() {
+        let style = if s.state == State::Error {
+            t.error()
+        } else {
+            t.dim()
+        };
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(
+            super::fit(&message.replace('\n', " "), room),
+            style,
+        ));
+    }
+    Line::from(spans)
+}
+
+/// `3 rows`, `no rows` for an ok run that returned none, `-` for a failed one.
+fn rows_text(s: &SourceView) -> String {
+    match s.state {
+        State::Ok if s.rows == 0 => String::from("no rows"),
+        State::Ok | State::Running => format!("{} rows", s.rows),
+        State::Pending | State::Skipped => String::new(),
+        _ if s.rows > 0 => format!("{} rows", s.rows),
+        _ => String::from("-"),
+    }
+}
+
+/// The sparkline and p50/p95 over recent `ok` runs, and its width.
+fn watch_text(s: &SourceView) -> (String, usize) {
+    let latencies = s.ok_latencies();
+    let spark = super::sparkline(&latencies, SPARK_RUNS);
+    let stats = match (s.percentile(50), s.percentile(95)) {
+        (Some(p50), Some(p95)) => format!("p50 {} p95 {}", duration(p50), duration(p95)),
+        _ => String::new(),
+    };
+    let text = format!("{:8} {stats}", spark);
+    (text, 28)
+}
+
