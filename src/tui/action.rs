@@ -118,14 +118,14 @@ pub enum KeyMode {
 #[must_use]
 pub fn map(event: &TermEvent, mode: KeyMode) -> Option<Action> {
     match event {
-        TermEvent::Key(key) if key.kind != KeyEventKind::Release => map_key(key, mode),
-        TermEvent::Mouse(mouse) => map_mouse(mouse),
+        TermEvent::Key(key) if key.kind != KeyEventKind::Release => map_key(*key, mode),
+        TermEvent::Mouse(mouse) => map_mouse(*mouse),
         TermEvent::Resize(w, h) => Some(Action::Resize(*w, *h)),
         _ => None,
     }
 }
 
-fn map_mouse(mouse: &MouseEvent) -> Option<Action> {
+fn map_mouse(mouse: MouseEvent) -> Option<Action> {
     match mouse.kind {
         MouseEventKind::ScrollUp => Some(Action::Up(WHEEL_ROWS)),
         MouseEventKind::ScrollDown => Some(Action::Down(WHEEL_ROWS)),
@@ -135,7 +135,7 @@ fn map_mouse(mouse: &MouseEvent) -> Option<Action> {
 
 /// The action for a key press in `mode`.
 #[must_use]
-pub fn map_key(key: &KeyEvent, mode: KeyMode) -> Option<Action> {
+pub fn map_key(key: KeyEvent, mode: KeyMode) -> Option<Action> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     if ctrl && key.code == KeyCode::Char('c') {
         return Some(Action::Quit);

@@ -83,6 +83,10 @@ pub struct Scroll {
 }
 
 /// The dashboard's whole state.
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent toggles of what the screen shows"
+)]
 pub struct App {
     /// The configuration, for re-planning an edited query.
     config: Config,
@@ -274,7 +278,7 @@ impl App {
                 None
             }
             other => {
-                self.navigate(other);
+                self.navigate(&other);
                 None
             }
         }

@@ -7,8 +7,8 @@ use crate::tui::ui;
 
 impl App {
     /// Applies a movement, sort, filter or editing action.
-    pub(super) fn navigate(&mut self, action: Action) {
-        match action {
+    pub(super) fn navigate(&mut self, action: &Action) {
+        match *action {
             Action::EditQuery => self.start_input(InputKind::Query, self.query.clone()),
             Action::EditFilter => {
                 self.filter_before = self.filter.clone();

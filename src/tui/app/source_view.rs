@@ -86,7 +86,7 @@ impl SourceView {
 
     /// Back to pending for a new run; the previous run's rows stay until this one finishes.
     pub fn reset(&mut self, query: &str) {
-        self.query = query.to_owned();
+        query.clone_into(&mut self.query);
         self.state = State::Pending;
         self.queued = None;
         self.started = None;

@@ -1,5 +1,7 @@
 //! The top two lines: the query and the run, then the sources counted by state.
 
+use std::fmt::Write as _;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -47,7 +49,7 @@ fn run_status(app: &App) -> String {
         let mut s = format!("watch {}", every.unwrap_or_default());
         if let Some(next) = app.next_run {
             let left = next.saturating_duration_since(app.now);
-            s.push_str(&format!(" (next in {} s)", left.as_secs() + 1));
+            let _ = write!(s, " (next in {} s)", left.as_secs() + 1);
         }
         parts.push(s);
     }

@@ -115,7 +115,7 @@ fn watch_text(s: &SourceView) -> (String, usize) {
         (Some(p50), Some(p95)) => format!("p50 {} p95 {}", duration(p50), duration(p95)),
         _ => String::new(),
     };
-    let text = format!("{:8} {stats}", spark);
+    let text = format!("{spark:8} {stats}");
     (text, 28)
 }
 
