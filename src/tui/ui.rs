@@ -169,6 +169,20 @@ pub fn duration(d: Duration) -> String {
     }
 }
 
+/// A count with thousands separated: `12,345`.
+#[must_use]
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Block characters for sparklines, lowest first.
 const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -226,6 +240,14 @@ mod tests {
         assert_eq!(duration(Duration::from_millis(1500)), "1.50 s");
         assert_eq!(duration(Duration::from_millis(12_340)), "12.3 s");
         assert_eq!(duration(Duration::from_secs(125)), "2m05s");
+    }
+
+    #[test]
+    fn counts_group_thousands() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(12_345), "12,345");
+        assert_eq!(count(1_000_000), "1,000,000");
     }
 
     #[test]

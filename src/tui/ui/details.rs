@@ -31,7 +31,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             format!("{} {}", theme::symbol(s.state), theme::label(s.state)),
             t.state(s.state),
         ),
-        Span::styled(format!(" · {} · {} rows", s.kind, s.rows), t.dim()),
+        Span::styled(
+            format!(" · {} · {} rows", s.kind, super::count(s.rows)),
+            t.dim(),
+        ),
     ])];
     if let Some(message) = s.message() {
         lines.push(Line::from(vec![

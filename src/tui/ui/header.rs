@@ -69,7 +69,7 @@ fn run_status(app: &App) -> String {
 pub fn render_counts(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.theme;
     let counts = app.counts();
-    let compact = area.width < 100;
+    let compact = area.width < 120;
     let mut spans = vec![
         Span::styled(" sources ", t.title()),
         Span::raw(format!("{}", app.sources.len())),

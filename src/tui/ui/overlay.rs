@@ -24,11 +24,12 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 /// The key list.
 pub fn render_help(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.theme;
+    let keys_width = if area.width < 60 { 8 } else { 14 };
     let mut lines: Vec<Line> = HELP
         .iter()
         .map(|(keys, what)| {
             Line::from(vec![
-                Span::styled(format!(" {keys:<14}"), t.key()),
+                Span::styled(format!(" {keys:<keys_width$}"), t.key()),
                 Span::raw(*what),
             ])
         })
@@ -51,10 +52,7 @@ pub fn render_help(app: &App, frame: &mut Frame, area: Rect) {
         .border_style(t.border(true))
         .title(Span::styled(" keys · any key closes ", t.title()));
     frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: false }),
-        popup,
-    );
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
 
 /// "Run with writes allowed on these sources?"

@@ -72,8 +72,8 @@ fn source_line<'a>(app: &App, s: &'a SourceView, name_width: usize, width: usize
     }
     let latency = s.latency(app.elapsed()).map(duration).unwrap_or_default();
     spans.push(Span::raw(pad(&latency, 8, true)));
-    spans.push(Span::raw(pad(&rows_text(s), 11, true)));
-    let used: usize = 2 + name_width + 1 + 8 + 10 + 8 + 11;
+    spans.push(Span::raw(pad(&rows_text(s), 13, true)));
+    let used: usize = 2 + name_width + 1 + 8 + 10 + 8 + 13;
     let mut room = width.saturating_sub(used + 2);
     if app.is_watching && room >= 30 {
         let (watch, n) = watch_text(s);
@@ -100,9 +100,9 @@ fn source_line<'a>(app: &App, s: &'a SourceView, name_width: usize, width: usize
 fn rows_text(s: &SourceView) -> String {
     match s.state {
         State::Ok if s.rows == 0 => String::from("no rows"),
-        State::Ok | State::Running => format!("{} rows", s.rows),
+        State::Ok | State::Running => format!("{} rows", super::count(s.rows)),
         State::Pending | State::Skipped => String::new(),
-        _ if s.rows > 0 => format!("{} rows", s.rows),
+        _ if s.rows > 0 => format!("{} rows", super::count(s.rows)),
         _ => String::from("-"),
     }
 }

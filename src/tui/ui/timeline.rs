@@ -107,13 +107,13 @@ fn axis(app: &App) -> Duration {
     nice(axis + axis / 20)
 }
 
-/// The smallest of 1, 2, 2.5, 4, 5 × 10ⁿ milliseconds that is at least `d`, so the axis ends
+/// The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10ⁿ milliseconds that is at least `d`, so the axis ends
 /// on a round number and limits exactly at the end stay visible.
 fn nice(d: Duration) -> Duration {
     let ms = d.as_secs_f64() * 1000.0;
     let mut base = 1.0;
     loop {
-        for step in [1.0, 2.0, 2.5, 4.0, 5.0] {
+        for step in [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0] {
             if step * base >= ms {
                 return Duration::from_secs_f64(step * base / 1000.0);
             }
@@ -133,7 +133,8 @@ fn bar<'a>(
     let mut cells = vec![' '; scale.width];
     let now = app.elapsed();
     let end = s.finished.unwrap_or(now);
-    if let Some(queued) = s.queued.filter(|_| app.generation > 0) {
+    let is_skipped = s.state == crate::source::State::Skipped;
+    if let Some(queued) = s.queued.filter(|_| app.generation > 0 && !is_skipped) {
         let started = s.started.unwrap_or(end);
         fill(&mut cells, scale, queued, started, '░');
         if let Some(started) = s.started {
@@ -222,7 +223,8 @@ mod tests {
     #[test]
     fn axis_ends_on_a_round_number() {
         assert_eq!(nice(Duration::from_millis(3150)), Duration::from_secs(4));
-        assert_eq!(nice(Duration::from_millis(105)), Duration::from_millis(200));
-        assert_eq!(nice(Duration::from_millis(10_500)), Duration::from_secs(20));
+        assert_eq!(nice(Duration::from_millis(105)), Duration::from_millis(120));
+        assert_eq!(nice(Duration::from_millis(5250)), Duration::from_secs(6));
+        assert_eq!(nice(Duration::from_millis(10_500)), Duration::from_secs(12));
     }
 }
