@@ -3,8 +3,9 @@
 //! One `tokio::select!` loop owns the [`App`]: terminal input (crossterm's `EventStream`),
 //! engine events (drained in batches), the frame clock and Ctrl-C. Input becomes
 //! [`Action`]s through the keymap; the app answers with [`Effect`]s the loop carries out
-//! (start a gather with `engine::spawn`, cancel it, quit). The loop never awaits a source:
-//! gathers run in their own tasks and only send events.
+//! (start a gather with `engine::spawn`, cancel it, re-merge the table on a blocking thread,
+//! quit). The loop never awaits a source: gathers run in their own tasks and only send events,
+//! and merging a large table happens off the loop.
 //!
 //! - `app`: the state and `App::update`; `action`: actions, effects and the keymap;
 //!   `view`: the sorted, filtered index over the merged rows; `ui`: drawing, one module per
@@ -26,7 +27,7 @@ use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 
 pub use action::{Action, Effect};
-pub use app::App;
+pub use app::{App, Rebuilt};
 pub use theme::Theme;
 
 use crate::config::Config;
@@ -44,6 +45,8 @@ const EVENTS_PER_TURN: usize = 4096;
 const GATHER_GRACE: Duration = Duration::from_secs(1);
 /// At quit, how long to wait for sources' cleanup (server-side cancels) to finish.
 const CLEANUP_GRACE: Duration = Duration::from_secs(3);
+/// Room for finished rebuilds; the app runs one at a time, so one would do.
+const REBUILDS_IN_FLIGHT: usize = 2;
 /// Exit code of a normal quit.
 const EXIT_OK: u8 = 0;
 
@@ -94,6 +97,9 @@ async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result
     // receiver. The loop keeps `events_tx` itself, so `recv` never reports a closed channel;
     // events of superseded gathers still arrive and the app drops them by generation.
     let (events_tx, mut events_rx) = mpsc::channel::<Event>(engine::EVENT_CHANNEL);
+    // Rebuild threads -> loop: each blocking merge job sends its result here, once. The loop
+    // keeps `rebuilt_tx` (cloned into each job), so the channel never closes.
+    let (rebuilt_tx, mut rebuilt_rx) = mpsc::channel::<Rebuilt>(REBUILDS_IN_FLIGHT);
     let mut input = EventStream::new();
     let mut frames = tokio::time::interval(FRAME);
     frames.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -109,6 +115,12 @@ async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result
                     if let Some(g) = &gather {
                         g.cancel(reason);
                     }
+                }
+                Effect::Rebuild(job) => {
+                    let tx = rebuilt_tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let _ = tx.blocking_send(job.run());
+                    });
                 }
                 Effect::Spawn { plan, generation } => {
                     if let Some(old) = gather.take() {
@@ -139,6 +151,9 @@ async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result
                     effect = app.update(Action::Engine(event));
                     drained += 1;
                 }
+            }
+            Some(rebuilt) = rebuilt_rx.recv() => {
+                effect = app.update(Action::Rebuilt(Box::new(rebuilt)));
             }
             _ = &mut ctrl_c => effect = Some(Effect::Quit),
         }

@@ -59,12 +59,12 @@ fn table_fills_in_as_sources_finish_at_most_a_few_times_a_second() {
     let g = run(&mut app);
     finish_ok(&mut app, g, 0, &[("a", 1.0)], 10);
     assert!(app.table.is_empty(), "merged on the next tick, not per event");
-    app.update(Action::Tick(t0 + ms(10)));
+    step(&mut app, Action::Tick(t0 + ms(10)));
     assert_eq!(models(&app), ["a"]);
     finish_ok(&mut app, g, 1, &[("b", 0.5)], 20);
-    app.update(Action::Tick(t0 + ms(20)));
+    step(&mut app, Action::Tick(t0 + ms(20)));
     assert_eq!(models(&app), ["a"], "throttled: the last rebuild was 10 ms ago");
-    app.update(Action::Tick(t0 + ms(300)));
+    step(&mut app, Action::Tick(t0 + ms(300)));
     assert_eq!(models(&app), ["b", "a"]);
 }
 
@@ -98,7 +98,7 @@ fn filter_applies_while_typing_and_esc_restores_it() {
     assert_eq!(app.table.len(), 4);
     app.update(Action::EditFilter);
     type_text(&mut app, "b-");
-    app.update(Action::Submit);
+    step(&mut app, Action::Submit);
     assert_eq!(app.key_mode(), KeyMode::Normal);
     assert_eq!(models(&app), ["b-mid", "b-top"]);
     app.update(Action::SortFlip);
@@ -129,7 +129,7 @@ fn scrolling_stays_within_the_rows() {
     app.update(Action::EditFilter);
     type_text(&mut app, "m00");
     assert_eq!(app.scroll.cursor, 0, "the cursor stays on a row when the filter shrinks the table");
-    app.update(Action::Submit);
+    step(&mut app, Action::Submit);
     app.update(Action::Right);
     app.update(Action::Right);
     app.update(Action::Right);
@@ -200,8 +200,8 @@ fn watch_reruns_keeps_history_and_marks_changed_rows() {
     finish_with(&mut app, g1, 2, Outcome::Ok, 5);
     gather_done(&mut app, g1, 30);
     assert_eq!(app.changed_rows(), 0, "nothing to compare the first run with");
-    assert!(app.update(Action::Tick(t0 + Duration::from_secs(4))).is_none());
-    let g2 = match app.update(Action::Tick(t0 + Duration::from_secs(5))) {
+    assert!(step(&mut app, Action::Tick(t0 + Duration::from_secs(4))).is_none());
+    let g2 = match step(&mut app, Action::Tick(t0 + Duration::from_secs(5))) {
         Some(Effect::Spawn { generation, .. }) => generation,
         other => panic!("watch mode should re-run after 5 s, got {other:?}"),
     };
@@ -226,7 +226,7 @@ fn watch_reruns_keeps_history_and_marks_changed_rows() {
     assert_eq!(beta.percentile(95), Some(ms(49)));
     app.update(Action::ToggleWatch);
     assert!(!app.is_watching);
-    assert!(app.update(Action::Tick(t0 + Duration::from_secs(60))).is_none());
+    assert!(step(&mut app, Action::Tick(t0 + Duration::from_secs(60))).is_none());
 }
 
 #[test]
@@ -234,12 +234,12 @@ fn pause_holds_events_until_resumed() {
     let t0 = Instant::now();
     let mut app = app(THREE, t0);
     let g = run(&mut app);
-    app.update(Action::TogglePause);
+    step(&mut app, Action::TogglePause);
     finish_ok(&mut app, g, 0, &[("a", 1.0)], 10);
-    app.update(Action::Tick(t0 + Duration::from_secs(1)));
+    step(&mut app, Action::Tick(t0 + Duration::from_secs(1)));
     assert_eq!(app.sources[0].state, State::Pending, "frozen while paused");
     assert_eq!(app.now, t0, "the clock is frozen too");
-    app.update(Action::TogglePause);
+    step(&mut app, Action::TogglePause);
     assert_eq!(app.sources[0].state, State::Ok);
 }
 
@@ -252,7 +252,7 @@ fn edited_query_reruns_with_a_cloned_plan() {
         app.update(Action::Backspace);
     }
     type_text(&mut app, "SELECT 1");
-    let Some(Effect::Spawn { plan, generation }) = app.update(Action::Submit) else {
+    let Some(Effect::Spawn { plan, generation }) = step(&mut app, Action::Submit) else {
         panic!("Enter on the query runs it");
     };
     assert_eq!(generation, 2);
@@ -271,7 +271,7 @@ fn writes_need_a_confirmation_before_each_run() {
     app.update(Action::Dismiss);
     assert_eq!(app.generation, 0, "no means not run");
     app.update(Action::Run);
-    assert!(matches!(app.update(Action::Submit), Some(Effect::Spawn { generation: 1, .. })));
+    assert!(matches!(step(&mut app, Action::Submit), Some(Effect::Spawn { generation: 1, .. })));
 }
 
 #[test]
@@ -281,7 +281,7 @@ fn export_writes_the_table_as_shown() {
     app.export_dir = dir.path().to_path_buf();
     app.update(Action::EditFilter);
     type_text(&mut app, "a-");
-    app.update(Action::Submit);
+    step(&mut app, Action::Submit);
     app.update(Action::ExportCsv);
     let notice = app.notice.clone().expect("the export says where it went");
     assert!(!notice.is_error, "{}", notice.text);
@@ -328,4 +328,25 @@ fn keymap_follows_the_mode() {
     for mode in [KeyMode::Normal, KeyMode::Editing, KeyMode::Confirming, KeyMode::Help] {
         assert!(matches!(action::map_key(ctrl_c, mode), Some(Action::Quit)));
     }
+}
+
+#[test]
+fn merges_run_off_the_loop_one_at_a_time_and_stale_ones_are_dropped() {
+    let t0 = Instant::now();
+    let mut app = app(THREE, t0);
+    let g = run(&mut app);
+    finish_ok(&mut app, g, 0, &[("old", 1.0)], 10);
+    let Some(Effect::Rebuild(job)) = app.update(Action::Tick(t0 + ms(10))) else {
+        panic!("a finished source asks for a rebuild on the next tick");
+    };
+    finish_ok(&mut app, g, 1, &[("more", 2.0)], 10);
+    assert!(
+        app.update(Action::Tick(t0 + ms(500))).is_none(),
+        "no second rebuild while one is running"
+    );
+    app.update(Action::EditQuery);
+    type_text(&mut app, " LIMIT 1");
+    assert!(matches!(app.update(Action::Submit), Some(Effect::Spawn { .. })));
+    assert!(app.update(Action::Rebuilt(Box::new(job.run()))).is_none());
+    assert!(app.table.is_empty(), "rows of the old query do not come back");
 }

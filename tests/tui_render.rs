@@ -83,7 +83,7 @@ fn mixed(t0: Instant) -> App {
         ..report(7, "disabled", Outcome::Skipped("disabled in the config".into()), 0, 0)
     };
     send(&mut app, g, EventKind::Finished { report: skipped, batches: Vec::new() });
-    app.update(Action::Tick(t0 + Duration::from_millis(2500)));
+    step(&mut app, Action::Tick(t0 + Duration::from_millis(2500)));
     app
 }
 
@@ -92,7 +92,7 @@ fn all_pending() {
     let t0 = Instant::now();
     let mut app = app(THREE, t0);
     run(&mut app);
-    app.update(Action::Tick(t0 + ms(5)));
+    step(&mut app, Action::Tick(t0 + ms(5)));
     insta::assert_snapshot!(screen(&app, 120, 32));
 }
 
@@ -108,7 +108,11 @@ fn long_error_in_the_details() {
     app.update(Action::FocusNext);
     app.update(Action::Down(2));
     let s = screen(&app, 140, 45);
-    assert!(s.contains("accepting TCP/IP connections"), "the full error is in the details");
+    // The sources panel cuts the message; the details show all of it, wrapped.
+    assert!(s.contains("tcp connec…"), "{s}");
+    for part in ["apac-db.internal:5432", "(os error 111)", "TCP/IP"] {
+        assert!(s.contains(part), "the full error is in the details: {part}\n{s}");
+    }
     insta::assert_snapshot!(s);
 }
 

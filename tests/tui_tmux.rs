@@ -81,32 +81,74 @@ fn line_of<'a>(screen: &'a str, name: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no line for {name}:\n{screen}"))
 }
 
+/// The binary running on the demo in a fresh tmux server, with files for its exit status and
+/// the terminal settings after it exits.
+struct Session {
+    tmux: Tmux,
+    status: std::path::PathBuf,
+    stty: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Session {
+    /// `None` (after saying why) when tmux is not installed.
+    fn start(name: &str) -> Option<Self> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            eprintln!("skipped: tmux is not installed (apt-get install tmux)");
+            return None;
+        }
+        let root = env!("CARGO_MANIFEST_DIR");
+        let bin = env!("CARGO_BIN_EXE_scatter");
+        let dir = tempfile::tempdir().unwrap();
+        let status = dir.path().join("status");
+        let stty = dir.path().join("stty");
+        let log = dir.path().join("log");
+        let script = format!(
+            "cd {root} && {bin} -c sources.toml --log-file {log}; echo \"exit=$?\" > {status}; \
+             stty -a > {stty}; sleep 60",
+            log = log.display(),
+            status = status.display(),
+            stty = stty.display(),
+        );
+        let tmux = Tmux {
+            socket: format!("scatter-{name}-{}", std::process::id()),
+        };
+        tmux.cmd(&[
+            "new-session", "-d", "-s", "e2e", "-x", "140", "-y", "45", "sh", "-c", &script,
+        ]);
+        Some(Self {
+            tmux,
+            status,
+            stty,
+            _dir: dir,
+        })
+    }
+
+    /// Waits for the process to exit; checks it exited 0 and left the terminal as it was.
+    fn assert_clean_exit(&self) {
+        let start = Instant::now();
+        while !status_written(&self.status) {
+            assert!(start.elapsed() < Duration::from_secs(10), "no exit after quitting");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert_eq!(std::fs::read_to_string(&self.status).unwrap().trim(), "exit=0");
+        let stty = std::fs::read_to_string(&self.stty).unwrap();
+        assert!(stty.contains(" icanon") && !stty.contains("-icanon"), "raw mode left on: {stty}");
+        assert!(stty.contains(" echo ") && !stty.contains("-echo "), "echo left off: {stty}");
+        let tmux = &self.tmux;
+        let alternate = tmux.cmd(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"]);
+        assert_eq!(alternate.trim(), "0", "the alternate screen was left");
+        let mouse = tmux.cmd(&["display-message", "-p", "-t", "e2e", "#{mouse_any_flag}"]);
+        assert_eq!(mouse.trim(), "0", "mouse capture was left on");
+    }
+}
+
 #[test]
 fn demo_dashboard_in_tmux() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("skipped: tmux is not installed (apt-get install tmux)");
+    let Some(session) = Session::start("demo") else {
         return;
-    }
-    let root = env!("CARGO_MANIFEST_DIR");
-    let bin = env!("CARGO_BIN_EXE_scatter");
-    let dir = tempfile::tempdir().unwrap();
-    let status = dir.path().join("status");
-    let stty = dir.path().join("stty");
-    let log = dir.path().join("log");
-    let script = format!(
-        "cd {root} && {bin} -c sources.toml --log-file {log}; echo \"exit=$?\" > {status}; \
-         stty -a > {stty}; sleep 60",
-        log = log.display(),
-        status = status.display(),
-        stty = stty.display(),
-    );
-    let tmux = Tmux {
-        socket: format!("scatter-e2e-{}", std::process::id()),
     };
-    tmux.cmd(&[
-        "new-session", "-d", "-s", "e2e", "-x", "140", "-y", "45", "sh", "-c", &script,
-    ]);
-
+    let tmux = &session.tmux;
     let screen = tmux.wait_for("every source to finish", Duration::from_secs(20), |s| {
         s.contains("○ pending 0") && s.contains("◐ running 0") && s.contains("results")
     });
@@ -131,19 +173,20 @@ fn demo_dashboard_in_tmux() {
     assert!(rows.iter().all(|r| r.to_lowercase().contains("sony")), "{rows:#?}");
 
     tmux.keys(&["q"]);
-    let start = Instant::now();
-    while !status_written(&status) {
-        assert!(start.elapsed() < Duration::from_secs(10), "no exit after q");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert_eq!(std::fs::read_to_string(&status).unwrap().trim(), "exit=0");
-    let stty = std::fs::read_to_string(&stty).unwrap();
-    assert!(stty.contains(" icanon") && !stty.contains("-icanon"), "raw mode left on: {stty}");
-    assert!(stty.contains(" echo ") && !stty.contains("-echo "), "echo left off: {stty}");
-    let alternate = tmux.cmd(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"]);
-    assert_eq!(alternate.trim(), "0", "the alternate screen was left");
-    let mouse = tmux.cmd(&["display-message", "-p", "-t", "e2e", "#{mouse_any_flag}"]);
-    assert_eq!(mouse.trim(), "0", "mouse capture was left on");
+    session.assert_clean_exit();
+}
+
+#[test]
+fn ctrl_c_during_a_run_quits_cleanly() {
+    let Some(session) = Session::start("ctrl-c") else {
+        return;
+    };
+    let tmux = &session.tmux;
+    tmux.wait_for("the run to start", Duration::from_secs(20), |s| {
+        s.contains("run 1") && s.contains("◐ running") && !s.contains("◐ running 0")
+    });
+    tmux.keys(&["C-c"]);
+    session.assert_clean_exit();
 }
 
 fn status_written(path: &Path) -> bool {

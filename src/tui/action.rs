@@ -10,6 +10,7 @@ use crossterm::event::{MouseEvent, MouseEventKind};
 use crate::engine::Plan;
 use crate::event::Event;
 use crate::source::CancelReason;
+use crate::tui::app::{RebuildJob, Rebuilt};
 
 /// Rows one mouse-wheel notch scrolls.
 pub const WHEEL_ROWS: usize = 3;
@@ -23,6 +24,8 @@ pub enum Action {
     Resize(u16, u16),
     /// An event from the engine.
     Engine(Event),
+    /// A rebuild of the table finished (see `Effect::Rebuild`).
+    Rebuilt(Box<Rebuilt>),
     /// Quit: cancel the running gather and leave.
     Quit,
     /// Run the query again (a new generation).
@@ -87,6 +90,8 @@ pub enum Effect {
     },
     /// Cancel the running gather with this reason.
     Cancel(CancelReason),
+    /// Run this merge off the event loop and send back its result as `Action::Rebuilt`.
+    Rebuild(Box<RebuildJob>),
     /// Leave the event loop.
     Quit,
 }
@@ -96,6 +101,7 @@ impl std::fmt::Debug for Effect {
         match self {
             Self::Spawn { generation, .. } => write!(f, "Spawn({generation})"),
             Self::Cancel(reason) => write!(f, "Cancel({reason})"),
+            Self::Rebuild(_) => f.write_str("Rebuild"),
             Self::Quit => f.write_str("Quit"),
         }
     }

@@ -5,6 +5,7 @@
 
 mod export;
 mod nav;
+mod rebuild;
 mod source_view;
 
 use std::collections::HashSet;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub use rebuild::{RebuildJob, Rebuilt};
 pub use source_view::{HISTORY, RunRecord, SourceView, percentile};
 
 use super::action::{Action, Effect, KeyMode};
@@ -20,7 +22,7 @@ use super::view::TableView;
 use crate::config::Config;
 use crate::engine::Plan;
 use crate::event::{Event, EventKind};
-use crate::merge::{MergeSpec, SortKey};
+use crate::merge::SortKey;
 use crate::source::{CancelReason, State};
 
 /// Least time between two rebuilds of the table while sources finish: a few per second looks
@@ -144,10 +146,18 @@ pub struct App {
     pub notice: Option<Notice>,
     /// Sources finished since the table was last rebuilt.
     table_dirty: bool,
-    /// When the table was last rebuilt.
+    /// When the last rebuild was asked for.
     last_rebuild: Option<Instant>,
+    /// A rebuild runs off the loop; no other is asked for until it lands.
+    is_rebuilding: bool,
+    /// Number of the last rebuild asked for.
+    rebuild_seq: u64,
+    /// Rebuilds up to this number were asked for before the rows were discarded.
+    discard_through: u64,
+    /// A run ended: the next rebuild is its final table (and fingerprints it).
+    final_pending: bool,
     /// Fingerprints of the previous run's rows (watch mode's changed mark).
-    previous_rows: Option<HashSet<u64>>,
+    previous_rows: Option<Arc<HashSet<u64>>>,
     /// Events dropped because they belonged to a superseded run.
     pub stale_dropped: u64,
     /// The terminal's size.
@@ -191,6 +201,10 @@ impl App {
             notice: None,
             table_dirty: false,
             last_rebuild: None,
+            is_rebuilding: false,
+            rebuild_seq: 0,
+            discard_through: 0,
+            final_pending: false,
             previous_rows: None,
             stale_dropped: 0,
             size: (80, 24),
@@ -254,18 +268,13 @@ impl App {
                 self.clamp_scroll();
                 None
             }
-            Action::Engine(event) => {
-                self.on_engine(event);
-                None
-            }
+            Action::Engine(event) => self.on_engine(event),
+            Action::Rebuilt(rebuilt) => self.rebuilt(*rebuilt),
             Action::Quit => Some(Effect::Quit),
             Action::Run => self.request_run(),
             Action::Cancel => self.cancel(),
             Action::ToggleWatch => self.toggle_watch(),
-            Action::TogglePause => {
-                self.toggle_pause();
-                None
-            }
+            Action::TogglePause => self.toggle_pause(),
             Action::ToggleHelp => {
                 self.show_help = !self.show_help;
                 None
@@ -299,8 +308,8 @@ impl App {
         let due = self
             .last_rebuild
             .is_none_or(|t| now.saturating_duration_since(t) >= REBUILD_EVERY);
-        if self.table_dirty && due {
-            self.rebuild();
+        if self.table_dirty && due && !self.is_rebuilding {
+            return self.request_rebuild();
         }
         let watch_due = self.next_run.is_some_and(|t| now >= t);
         if self.is_watching && watch_due && !self.is_running && !self.confirm {
@@ -310,14 +319,14 @@ impl App {
         None
     }
 
-    fn on_engine(&mut self, event: Event) {
+    fn on_engine(&mut self, event: Event) -> Option<Effect> {
         if event.generation != self.generation {
             self.stale_dropped += 1;
-            return;
+            return None;
         }
         if self.is_paused {
             self.backlog.push(event);
-            return;
+            return None;
         }
         let generation = event.generation;
         match event.kind {
@@ -339,48 +348,22 @@ impl App {
                 self.sources[index].finish(report, batches, generation);
                 self.table_dirty = true;
             }
-            EventKind::GatherFinished { elapsed } => self.gather_finished(elapsed),
+            EventKind::GatherFinished { elapsed } => return self.gather_finished(elapsed),
         }
+        None
     }
 
-    fn gather_finished(&mut self, elapsed: Duration) {
+    /// The run is over: its final table is built at once (not throttled).
+    fn gather_finished(&mut self, elapsed: Duration) -> Option<Effect> {
         self.is_running = false;
         self.runs += 1;
         self.last_elapsed = elapsed;
-        self.rebuild();
-        match self.table.fingerprints() {
-            Ok(f) => self.previous_rows = Some(f),
-            Err(e) => self.post_error(format!("cannot compare runs: {e}")),
-        }
         if self.is_watching {
             self.next_run = Some(self.now + self.watch.unwrap_or(DEFAULT_WATCH));
         }
-    }
-
-    /// Merges the sources' rows into the table again, with the current sort and filter.
-    fn rebuild(&mut self) {
-        self.table_dirty = false;
-        self.last_rebuild = Some(self.now);
-        let inputs: Vec<(&str, &[arrow_array::RecordBatch])> = self
-            .sources
-            .iter()
-            .map(|s| (s.name.as_str(), s.batches.as_slice()))
-            .collect();
-        let spec = MergeSpec {
-            sort: self.sort.clone(),
-            ..self.config.merge.clone()
-        };
-        let built = TableView::build(&inputs, &spec, &self.filter).and_then(|mut table| {
-            if let Some(previous) = &self.previous_rows {
-                table.mark_changed(previous)?;
-            }
-            Ok(table)
-        });
-        match built {
-            Ok(table) => self.table = table,
-            Err(e) => self.post_error(format!("cannot merge the results: {e}")),
-        }
-        self.clamp_scroll();
+        self.final_pending = true;
+        self.table_dirty = true;
+        self.request_rebuild()
     }
 
     /// Runs now, or asks first when writes are allowed.
@@ -432,13 +415,15 @@ impl App {
         }
     }
 
-    fn toggle_pause(&mut self) {
+    fn toggle_pause(&mut self) -> Option<Effect> {
         self.is_paused = !self.is_paused;
+        let mut effect = None;
         if !self.is_paused {
             for event in std::mem::take(&mut self.backlog) {
-                self.on_engine(event);
+                effect = self.on_engine(event).or(effect);
             }
         }
+        effect
     }
 
     fn submit(&mut self) -> Option<Effect> {
@@ -486,11 +471,7 @@ impl App {
         plan.set_query(&self.config, &query);
         self.plan = Arc::new(plan);
         self.query = query;
-        for s in &mut self.sources {
-            s.batches.clear();
-        }
-        self.previous_rows = None;
-        self.rebuild();
+        self.discard_rows();
     }
 
     fn post(&mut self, text: String) {

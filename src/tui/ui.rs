@@ -114,7 +114,7 @@ fn split(area: Rect, wide: bool) -> (Rect, Option<Rect>) {
     if !wide {
         return (area, None);
     }
-    let left = area.width * 3 / 5;
+    let left = area.width * 5 / 8;
     (
         Rect { width: left, ..area },
         Some(Rect {

@@ -56,9 +56,19 @@ pub fn app(text: &str, t0: Instant) -> App {
     app
 }
 
+/// Applies `action` as the event loop would, running any table rebuild it asks for at once
+/// (the loop runs it on a blocking thread); returns the other effect, if any.
+pub fn step(app: &mut App, action: Action) -> Option<Effect> {
+    let mut effect = app.update(action);
+    while let Some(Effect::Rebuild(job)) = effect {
+        effect = app.update(Action::Rebuilt(Box::new(job.run())));
+    }
+    effect
+}
+
 /// Starts a run and returns its generation.
 pub fn run(app: &mut App) -> u64 {
-    match app.update(Action::Run) {
+    match step(app, Action::Run) {
         Some(Effect::Spawn { generation, .. }) => generation,
         other => panic!("expected a spawn, got {other:?}"),
     }
@@ -104,7 +114,7 @@ pub fn report(index: usize, name: &str, outcome: Outcome, rows: u64, done_ms: u6
 
 /// Feeds an engine event of gather `generation`.
 pub fn send(app: &mut App, generation: u64, kind: EventKind) {
-    app.update(Action::Engine(Event { generation, kind }));
+    step(app, Action::Engine(Event { generation, kind }));
 }
 
 /// Feeds the events of a source that finished `ok` with `rows`.

@@ -13,6 +13,8 @@ use crate::tui::theme;
 
 /// Width of the sparkline (runs shown).
 const SPARK_RUNS: usize = 8;
+/// Width of the watch-mode column: sparkline, p50 and p95 (`▁▃█▂ p50 12ms p95 20ms`).
+const WATCH_WIDTH: usize = SPARK_RUNS + 22;
 
 /// Draws the panel, scrolled so the selected source is on screen.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -75,11 +77,10 @@ fn source_line<'a>(app: &App, s: &'a SourceView, name_width: usize, width: usize
     spans.push(Span::raw(pad(&rows_text(s), 13, true)));
     let used: usize = 2 + name_width + 1 + 8 + 10 + 8 + 13;
     let mut room = width.saturating_sub(used + 2);
-    if app.is_watching && room >= 30 {
-        let (watch, n) = watch_text(s);
+    if app.is_watching && room >= WATCH_WIDTH + 2 {
         spans.push(Span::raw("  "));
-        spans.push(Span::styled(pad(&watch, 28, false), t.number()));
-        room -= n + 2;
+        spans.push(Span::styled(pad(&watch_text(s), WATCH_WIDTH, false), t.number()));
+        room -= WATCH_WIDTH + 2;
     }
     if let Some(message) = s.message() {
         let style = if s.state == State::Error {
@@ -107,15 +108,25 @@ fn rows_text(s: &SourceView) -> String {
     }
 }
 
-/// The sparkline and p50/p95 over recent `ok` runs, and its width.
-fn watch_text(s: &SourceView) -> (String, usize) {
+/// The sparkline and p50/p95 over recent `ok` runs: `▁▃█▂ p50 12ms p95 20ms`.
+fn watch_text(s: &SourceView) -> String {
     let latencies = s.ok_latencies();
     let spark = super::sparkline(&latencies, SPARK_RUNS);
     let stats = match (s.percentile(50), s.percentile(95)) {
-        (Some(p50), Some(p95)) => format!("p50 {} p95 {}", duration(p50), duration(p95)),
+        (Some(p50), Some(p95)) => format!("p50 {} p95 {}", short(p50), short(p95)),
         _ => String::new(),
     };
-    let text = format!("{spark:8} {stats}");
-    (text, 28)
+    format!("{spark:SPARK_RUNS$} {stats}")
+}
+
+/// A duration in at most 5 characters: `12ms`, `1.5s`, `12s`, `3m`.
+fn short(d: std::time::Duration) -> String {
+    let ms = d.as_millis();
+    match ms {
+        0..1000 => format!("{ms}ms"),
+        1000..10_000 => format!("{:.1}s", d.as_secs_f64()),
+        10_000..600_000 => format!("{}s", d.as_secs()),
+        _ => format!("{}m", d.as_secs() / 60),
+    }
 }
 
