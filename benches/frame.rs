@@ -105,12 +105,16 @@ fn loaded_app() -> App {
             kind: EventKind::Finished { report, batches },
         }));
     }
-    app.update(Action::Engine(Event {
+    let mut effect = app.update(Action::Engine(Event {
         generation,
         kind: EventKind::GatherFinished {
             elapsed: Duration::from_millis(30),
         },
     }));
+    // The event loop runs the merge on a blocking thread; here, at once.
+    while let Some(Effect::Rebuild(job)) = effect {
+        effect = app.update(Action::Rebuilt(Box::new(job.run())));
+    }
     assert_eq!(app.table.len(), ROWS);
     app
 }
