@@ -17,6 +17,7 @@ shot() {
     name=$1 wait=$2 args=$3
     shift 3
     tmux -L "$sock" kill-server 2>/dev/null || true
+    sleep 0.5
     tmux -L "$sock" new-session -d -s s -x 140 -y 45 \
         "TERM=xterm-256color $bin $args --log-file $work/log; sleep 60"
     sleep "$wait"
@@ -57,7 +58,7 @@ render() {
     chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
         --disable-background-networking --disable-component-update --disable-sync \
         --user-data-dir="$(mktemp -d)" --hide-scrollbars \
-        --screenshot="$out/$name.png" --window-size=1210,1010 \
+        --screenshot="$out/$name.png" --window-size=1300,858 \
         "file://$work/$name.html" 2>/dev/null
     echo "wrote $out/$name.png"
 }

@@ -6,6 +6,10 @@ use ratatui::style::{Color, Modifier, Style};
 
 use crate::source::State;
 
+/// Background of the selected row: a dark grey of the 256-colour palette, under which every
+/// foreground colour of the theme stays readable.
+const SELECTED_BG: u8 = 238;
+
 /// The dashboard's styles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
@@ -93,10 +97,17 @@ impl Theme {
         Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
     }
 
-    /// The selected row (sources or results): reverse video, readable without colour.
+    /// The selected row (sources or results): a dark grey bar under the row's own colours;
+    /// reverse video without colour.
     #[must_use]
     pub fn selected(self) -> Style {
-        Style::new().add_modifier(Modifier::REVERSED)
+        if self.color {
+            Style::new()
+                .bg(Color::Indexed(SELECTED_BG))
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::REVERSED)
+        }
     }
 
     /// The mark of a row that changed since the previous run.

@@ -183,6 +183,16 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// `1 row`, `12,345 rows`.
+#[must_use]
+pub fn rows(n: u64) -> String {
+    if n == 1 {
+        String::from("1 row")
+    } else {
+        format!("{} rows", count(n))
+    }
+}
+
 /// Block characters for sparklines, lowest first.
 const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 

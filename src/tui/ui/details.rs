@@ -11,7 +11,7 @@ use crate::tui::app::{App, SourceView};
 use crate::tui::theme::{self, Theme};
 
 /// Recent runs listed (newest first).
-const RUNS_LISTED: usize = 4;
+const RUNS_LISTED: usize = 5;
 
 /// Draws the details of `app.selected`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -32,7 +32,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             t.state(s.state),
         ),
         Span::styled(
-            format!(" · {} · {} rows", s.kind, super::count(s.rows)),
+            format!(" · {} · {}", s.kind, super::rows(s.rows)),
             t.dim(),
         ),
     ])];
@@ -82,6 +82,13 @@ fn history(s: &SourceView, t: Theme) -> Vec<Line<'static>> {
         return Vec::new();
     }
     let mut head = vec![label("runs", t)];
+    let ok = s.ok_latencies().len();
+    if ok == 0 {
+        head.push(Span::styled(
+            format!("{} recent, none ok", s.history.len()),
+            t.dim(),
+        ));
+    }
     if let (Some(p50), Some(p95)) = (s.percentile(50), s.percentile(95)) {
         head.push(Span::styled(
             format!(
@@ -94,17 +101,17 @@ fn history(s: &SourceView, t: Theme) -> Vec<Line<'static>> {
             t.number(),
         ));
     }
-    let mut lines = vec![Line::from(head)];
-    for run in s.history.iter().rev().take(RUNS_LISTED) {
-        lines.push(Line::from(vec![
-            Span::raw(format!("{:7}", "")),
-            Span::styled(format!("#{:<4}", run.generation), t.dim()),
-            Span::styled(
-                format!("{} {:<10}", theme::symbol(run.state), theme::label(run.state)),
-                t.state(run.state),
-            ),
-            Span::raw(format!("{:>8}  {} rows", duration(run.latency), run.rows)),
-        ]));
+    let mut recent = vec![Span::raw(format!("{:7}", ""))];
+    for (i, run) in s.history.iter().rev().take(RUNS_LISTED).enumerate() {
+        if i > 0 {
+            recent.push(Span::styled(" · ", t.dim()));
+        }
+        recent.push(Span::styled(format!("#{} ", run.generation), t.dim()));
+        recent.push(Span::styled(
+            theme::symbol(run.state).to_owned(),
+            t.state(run.state),
+        ));
+        recent.push(Span::raw(format!(" {}", duration(run.latency))));
     }
-    lines
+    vec![Line::from(head), Line::from(recent)]
 }

@@ -49,7 +49,8 @@ fn run_status(app: &App) -> String {
         let mut s = format!("watch {}", every.unwrap_or_default());
         if let Some(next) = app.next_run {
             let left = next.saturating_duration_since(app.now);
-            let _ = write!(s, " (next in {} s)", left.as_secs() + 1);
+            let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+            let _ = write!(s, " (next in {secs} s)");
         }
         parts.push(s);
     }

@@ -52,7 +52,7 @@ fn title(app: &App) -> Line<'static> {
     let table = &app.table;
     let mut spans = vec![
         Span::styled(" results ", t.title()),
-        Span::raw(format!("{} rows", super::count(table.merged_rows() as u64))),
+        Span::raw(super::rows(table.merged_rows() as u64)),
     ];
     if table.total > table.merged_rows() {
         spans.push(Span::styled(format!(" (limit, {} in all)", table.total), t.dim()));

@@ -14,7 +14,7 @@ use crate::tui::theme;
 /// Width of the sparkline (runs shown).
 const SPARK_RUNS: usize = 8;
 /// Width of the watch-mode column: sparkline, p50 and p95 (`▁▃█▂ p50 12ms p95 20ms`).
-const WATCH_WIDTH: usize = SPARK_RUNS + 22;
+const WATCH_WIDTH: usize = SPARK_RUNS + 20;
 
 /// Draws the panel, scrolled so the selected source is on screen.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -101,9 +101,9 @@ fn source_line<'a>(app: &App, s: &'a SourceView, name_width: usize, width: usize
 fn rows_text(s: &SourceView) -> String {
     match s.state {
         State::Ok if s.rows == 0 => String::from("no rows"),
-        State::Ok | State::Running => format!("{} rows", super::count(s.rows)),
+        State::Ok | State::Running => super::rows(s.rows),
         State::Pending | State::Skipped => String::new(),
-        _ if s.rows > 0 => format!("{} rows", super::count(s.rows)),
+        _ if s.rows > 0 => super::rows(s.rows),
         _ => String::from("-"),
     }
 }
