@@ -3,6 +3,7 @@
 //! Also measured: re-merging everything (what a throttled rebuild costs) and a re-sort by
 //! another column (what `s` costs), which happen a few times a second at most.
 
+use std::fmt::Write as _;
 use std::hint::black_box;
 use std::path::Path;
 use std::sync::Arc;
@@ -32,9 +33,10 @@ sort = ["price", "-model"]
 fn config() -> Config {
     let mut text = CONFIG.to_owned();
     for i in 0..SOURCES {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             "[[source]]\nname = \"shard-{i:02}\"\nkind = \"sim\"\nlatency = \"1ms\"\n"
-        ));
+        );
     }
     Config::parse(Path::new("/bench/sources.toml"), &text, &|_| None).unwrap()
 }
@@ -62,7 +64,8 @@ fn batch(from: usize, n: usize) -> RecordBatch {
                 ids.clone().map(|i| makers[i as usize % makers.len()]),
             )),
             Arc::new(StringArray::from_iter_values(
-                ids.clone().map(|i| format!("MODEL-{:07}", i * 7919 % 1_000_003)),
+                ids.clone()
+                    .map(|i| format!("MODEL-{:07}", i * 7919 % 1_000_003)),
             )),
             Arc::new(Float64Array::from_iter_values(
                 ids.map(|i| ((i * 104_729) % 200_000) as f64 / 100.0),
@@ -152,7 +155,11 @@ fn rebuild(c: &mut Criterion) {
     let per = ROWS / SOURCES;
     let names: Vec<String> = (0..SOURCES).map(|i| format!("shard-{i:02}")).collect();
     let batches: Vec<Vec<RecordBatch>> = (0..SOURCES)
-        .map(|i| (0..per / 10_000).map(|b| batch(i * per + b * 10_000, 10_000)).collect())
+        .map(|i| {
+            (0..per / 10_000)
+                .map(|b| batch(i * per + b * 10_000, 10_000))
+                .collect()
+        })
         .collect();
     let inputs: Vec<(&str, &[RecordBatch])> = names
         .iter()

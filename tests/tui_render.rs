@@ -61,7 +61,13 @@ enabled = false
 fn mixed(t0: Instant) -> App {
     let mut app = app(MIXED, t0);
     let g = run(&mut app);
-    finish_ok(&mut app, g, 0, &[("Pixel 8", 699.0), ("Fairphone 5", 649.5)], 120);
+    finish_ok(
+        &mut app,
+        g,
+        0,
+        &[("Pixel 8", 699.0), ("Fairphone 5", 649.5)],
+        120,
+    );
     finish_with(&mut app, g, 1, Outcome::Ok, 40);
     let long = "connection refused: tcp connect to apac-db.internal:5432 failed after 3 \
                 attempts (last error: Connection refused (os error 111)); check that the server \
@@ -73,16 +79,64 @@ fn mixed(t0: Instant) -> App {
     };
     finish_with(&mut app, g, 3, timeout, 2001);
     finish_with(&mut app, g, 4, Outcome::Cancelled(CancelReason::User), 300);
-    send(&mut app, g, EventKind::Queued { source: 5, at: ms(0) });
-    send(&mut app, g, EventKind::Started { source: 5, at: ms(500) });
-    send(&mut app, g, EventKind::FirstRow { source: 5, at: ms(1500) });
-    send(&mut app, g, EventKind::Rows { source: 5, rows: 12_345 });
-    send(&mut app, g, EventKind::Queued { source: 6, at: ms(0) });
+    send(
+        &mut app,
+        g,
+        EventKind::Queued {
+            source: 5,
+            at: ms(0),
+        },
+    );
+    send(
+        &mut app,
+        g,
+        EventKind::Started {
+            source: 5,
+            at: ms(500),
+        },
+    );
+    send(
+        &mut app,
+        g,
+        EventKind::FirstRow {
+            source: 5,
+            at: ms(1500),
+        },
+    );
+    send(
+        &mut app,
+        g,
+        EventKind::Rows {
+            source: 5,
+            rows: 12_345,
+        },
+    );
+    send(
+        &mut app,
+        g,
+        EventKind::Queued {
+            source: 6,
+            at: ms(0),
+        },
+    );
     let skipped = scatter::source::SourceReport {
         timing: scatter::source::Timing::default(),
-        ..report(7, "disabled", Outcome::Skipped("disabled in the config".into()), 0, 0)
+        ..report(
+            7,
+            "disabled",
+            Outcome::Skipped("disabled in the config".into()),
+            0,
+            0,
+        )
     };
-    send(&mut app, g, EventKind::Finished { report: skipped, batches: Vec::new() });
+    send(
+        &mut app,
+        g,
+        EventKind::Finished {
+            report: skipped,
+            batches: Vec::new(),
+        },
+    );
     step(&mut app, Action::Tick(t0 + Duration::from_millis(2500)));
     app
 }
@@ -111,7 +165,10 @@ fn long_error_in_the_details() {
     // The sources panel cuts the message; the details show all of it, wrapped.
     assert!(s.contains("tcp connec…"), "{s}");
     for part in ["apac-db.internal:5432", "(os error 111)", "TCP/IP"] {
-        assert!(s.contains(part), "the full error is in the details: {part}\n{s}");
+        assert!(
+            s.contains(part),
+            "the full error is in the details: {part}\n{s}"
+        );
     }
     insta::assert_snapshot!(s);
 }
@@ -206,7 +263,11 @@ fn states_carry_colour_and_a_symbol() {
             assert_eq!(cell.bg, Color::Reset);
         }
     }
-    assert_eq!(buffer[(1, 5)].symbol(), "✗", "the state still reads without colour");
+    assert_eq!(
+        buffer[(1, 5)].symbol(),
+        "✗",
+        "the state still reads without colour"
+    );
 }
 
 #[test]
@@ -230,6 +291,9 @@ fn selection_is_reverse_video_and_changed_rows_are_marked() {
     let terminal = draw(&app, 140, 45);
     let buffer = terminal.backend().buffer();
     let y = s.lines().position(|l| l.contains("moving")).unwrap() as u16;
-    assert!(buffer[(5, y)].modifier.contains(Modifier::REVERSED), "the cursor row");
+    assert!(
+        buffer[(5, y)].modifier.contains(Modifier::REVERSED),
+        "the cursor row"
+    );
     insta::assert_snapshot!(s);
 }

@@ -41,7 +41,10 @@ impl Tmux {
             if ok(&screen) {
                 return screen;
             }
-            assert!(start.elapsed() < limit, "timed out waiting for {what}; screen:\n{screen}");
+            assert!(
+                start.elapsed() < limit,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -114,7 +117,17 @@ impl Session {
             socket: format!("scatter-{name}-{}", std::process::id()),
         };
         tmux.cmd(&[
-            "new-session", "-d", "-s", "e2e", "-x", "140", "-y", "45", "sh", "-c", &script,
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            "140",
+            "-y",
+            "45",
+            "sh",
+            "-c",
+            &script,
         ]);
         Some(Self {
             tmux,
@@ -128,13 +141,25 @@ impl Session {
     fn assert_clean_exit(&self) {
         let start = Instant::now();
         while !status_written(&self.status) {
-            assert!(start.elapsed() < Duration::from_secs(10), "no exit after quitting");
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "no exit after quitting"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
-        assert_eq!(std::fs::read_to_string(&self.status).unwrap().trim(), "exit=0");
+        assert_eq!(
+            std::fs::read_to_string(&self.status).unwrap().trim(),
+            "exit=0"
+        );
         let stty = std::fs::read_to_string(&self.stty).unwrap();
-        assert!(stty.contains(" icanon") && !stty.contains("-icanon"), "raw mode left on: {stty}");
-        assert!(stty.contains(" echo ") && !stty.contains("-echo "), "echo left off: {stty}");
+        assert!(
+            stty.contains(" icanon") && !stty.contains("-icanon"),
+            "raw mode left on: {stty}"
+        );
+        assert!(
+            stty.contains(" echo ") && !stty.contains("-echo "),
+            "echo left off: {stty}"
+        );
         let tmux = &self.tmux;
         let alternate = tmux.cmd(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"]);
         assert_eq!(alternate.trim(), "0", "the alternate screen was left");
@@ -153,16 +178,27 @@ fn demo_dashboard_in_tmux() {
         s.contains("○ pending 0") && s.contains("◐ running 0") && s.contains("results")
     });
     assert!(line_of(&screen, "catalog-eu").contains("ok"), "{screen}");
-    assert!(line_of(&screen, "catalog-us").contains("7 rows"), "{screen}");
-    assert!(line_of(&screen, "mongodb").contains("timed out"), "{screen}");
-    assert!(line_of(&screen, "redis").contains("key eviction"), "{screen}");
+    assert!(
+        line_of(&screen, "catalog-us").contains("7 rows"),
+        "{screen}"
+    );
+    assert!(
+        line_of(&screen, "mongodb").contains("timed out"),
+        "{screen}"
+    );
+    assert!(
+        line_of(&screen, "redis").contains("key eviction"),
+        "{screen}"
+    );
     assert!(line_of(&screen, "warehouse").contains("ok"), "{screen}");
     let p = prices(&screen);
     assert!(p.len() >= 10, "rows on screen: {p:?}\n{screen}");
     assert!(p.windows(2).all(|w| w[0] <= w[1]), "sorted by price: {p:?}");
 
     tmux.keys(&["/", "sony", "Enter"]);
-    let screen = tmux.wait_for("the filter", Duration::from_secs(5), |s| s.contains("filter \"sony\""));
+    let screen = tmux.wait_for("the filter", Duration::from_secs(5), |s| {
+        s.contains("filter \"sony\"")
+    });
     let rows: Vec<&str> = screen
         .lines()
         .skip_while(|l| !l.contains("price ↑1"))
@@ -170,7 +206,10 @@ fn demo_dashboard_in_tmux() {
         .take_while(|l| l.starts_with("│ ") && !l.trim_matches(['│', ' ']).is_empty())
         .collect();
     assert!(!rows.is_empty(), "{screen}");
-    assert!(rows.iter().all(|r| r.to_lowercase().contains("sony")), "{rows:#?}");
+    assert!(
+        rows.iter().all(|r| r.to_lowercase().contains("sony")),
+        "{rows:#?}"
+    );
 
     tmux.keys(&["q"]);
     session.assert_clean_exit();

@@ -407,7 +407,10 @@ impl App {
             self.post(String::from("watch off"));
             return None;
         }
-        self.post(format!("watch on: every {}", humantime::format_duration(every)));
+        self.post(format!(
+            "watch on: every {}",
+            humantime::format_duration(every)
+        ));
         if self.is_running {
             None
         } else {

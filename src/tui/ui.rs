@@ -116,7 +116,10 @@ fn split(area: Rect, wide: bool) -> (Rect, Option<Rect>) {
     }
     let left = area.width * 5 / 8;
     (
-        Rect { width: left, ..area },
+        Rect {
+            width: left,
+            ..area
+        },
         Some(Rect {
             x: area.x + left,
             width: area.width - left,
@@ -175,7 +178,7 @@ pub fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -233,11 +236,7 @@ pub fn pad(text: &str, width: usize, right: bool) -> String {
     let cut = fit(text, width);
     let n = cut.chars().count();
     let fill = " ".repeat(width - n);
-    if right {
-        fill + &cut
-    } else {
-        cut + &fill
-    }
+    if right { fill + &cut } else { cut + &fill }
 }
 
 #[cfg(test)]

@@ -78,13 +78,15 @@ impl TableView {
         let columns: Vec<SortColumn> = keys
             .iter()
             .filter_map(|key| {
-                self.batch.column_by_name(&key.column).map(|values| SortColumn {
-                    values: Arc::clone(values),
-                    options: Some(SortOptions {
-                        descending: key.descending,
-                        nulls_first: false,
-                    }),
-                })
+                self.batch
+                    .column_by_name(&key.column)
+                    .map(|values| SortColumn {
+                        values: Arc::clone(values),
+                        options: Some(SortOptions {
+                            descending: key.descending,
+                            nulls_first: false,
+                        }),
+                    })
             })
             .collect();
         self.order = if columns.is_empty() || self.batch.num_rows() == 0 {
@@ -314,9 +316,17 @@ mod tests {
         view.set_filter("c").unwrap();
         assert_eq!(cells(&view), [["C", "3.0", "y"]]);
         view.set_filter("X").unwrap();
-        assert_eq!(view.len(), 2, "matches the _source column too, ignoring case");
+        assert_eq!(
+            view.len(),
+            2,
+            "matches the _source column too, ignoring case"
+        );
         view.sort(&[key("price", false)]).unwrap();
-        assert_eq!(cells(&view)[0], ["a", "1.0", "x"], "the filter survives a re-sort");
+        assert_eq!(
+            cells(&view)[0],
+            ["a", "1.0", "x"],
+            "the filter survives a re-sort"
+        );
     }
 
     #[test]
@@ -338,7 +348,12 @@ mod tests {
         let second = [batch(&["a", "b"], &[1.0, 2.5])];
         let mut after = TableView::build(&[("s", &second)], &MergeSpec::default(), "").unwrap();
         after.mark_changed(&before.fingerprints().unwrap()).unwrap();
-        let marks: Vec<bool> = after.rows(0, 10, &[0]).unwrap().iter().map(|r| r.0).collect();
+        let marks: Vec<bool> = after
+            .rows(0, 10, &[0])
+            .unwrap()
+            .iter()
+            .map(|r| r.0)
+            .collect();
         assert_eq!(marks, [false, true]);
         assert_eq!(after.changed_rows(), 1);
     }

@@ -120,8 +120,22 @@ pub fn send(app: &mut App, generation: u64, kind: EventKind) {
 /// Feeds the events of a source that finished `ok` with `rows`.
 pub fn finish_ok(app: &mut App, generation: u64, index: usize, rows: &[(&str, f64)], done_ms: u64) {
     let name = app.sources[index].name.clone();
-    send(app, generation, EventKind::Queued { source: index, at: Duration::ZERO });
-    send(app, generation, EventKind::Started { source: index, at: ms(1) });
+    send(
+        app,
+        generation,
+        EventKind::Queued {
+            source: index,
+            at: Duration::ZERO,
+        },
+    );
+    send(
+        app,
+        generation,
+        EventKind::Started {
+            source: index,
+            at: ms(1),
+        },
+    );
     let report = report(index, &name, Outcome::Ok, rows.len() as u64, done_ms);
     let batches = vec![products(rows)];
     send(app, generation, EventKind::Finished { report, batches });
@@ -130,21 +144,50 @@ pub fn finish_ok(app: &mut App, generation: u64, index: usize, rows: &[(&str, f6
 /// Feeds the events of a source that ended with `outcome` and no rows.
 pub fn finish_with(app: &mut App, generation: u64, index: usize, outcome: Outcome, done_ms: u64) {
     let name = app.sources[index].name.clone();
-    send(app, generation, EventKind::Queued { source: index, at: Duration::ZERO });
-    send(app, generation, EventKind::Started { source: index, at: ms(1) });
+    send(
+        app,
+        generation,
+        EventKind::Queued {
+            source: index,
+            at: Duration::ZERO,
+        },
+    );
+    send(
+        app,
+        generation,
+        EventKind::Started {
+            source: index,
+            at: ms(1),
+        },
+    );
     let report = report(index, &name, outcome, 0, done_ms);
-    send(app, generation, EventKind::Finished { report, batches: Vec::new() });
+    send(
+        app,
+        generation,
+        EventKind::Finished {
+            report,
+            batches: Vec::new(),
+        },
+    );
 }
 
 /// Ends gather `generation`.
 pub fn gather_done(app: &mut App, generation: u64, elapsed_ms: u64) {
-    send(app, generation, EventKind::GatherFinished { elapsed: ms(elapsed_ms) });
+    send(
+        app,
+        generation,
+        EventKind::GatherFinished {
+            elapsed: ms(elapsed_ms),
+        },
+    );
 }
 
 /// The app drawn on a `w`×`h` test terminal.
 pub fn draw(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal.draw(|frame| scatter::tui::ui::render(app, frame)).unwrap();
+    terminal
+        .draw(|frame| scatter::tui::ui::render(app, frame))
+        .unwrap();
     terminal
 }
 
@@ -154,9 +197,7 @@ pub fn screen(app: &App, w: u16, h: u16) -> String {
     let buffer = terminal.backend().buffer();
     let mut out = String::new();
     for y in 0..h {
-        let line: String = (0..w)
-            .map(|x| buffer[(x, y)].symbol().to_owned())
-            .collect();
+        let line: String = (0..w).map(|x| buffer[(x, y)].symbol().to_owned()).collect();
         out.push_str(line.trim_end());
         out.push('\n');
     }

@@ -35,7 +35,11 @@ impl App {
             batches: Vec::new(),
             aborted: false,
         };
-        let extension = if format == Format::Json { "json" } else { "csv" };
+        let extension = if format == Format::Json {
+            "json"
+        } else {
+            "csv"
+        };
         let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
         let name = format!("scatter-run{}-{stamp}.{extension}", self.generation);
         let path = self.export_dir.join(name);

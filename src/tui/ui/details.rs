@@ -31,10 +31,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             format!("{} {}", theme::symbol(s.state), theme::label(s.state)),
             t.state(s.state),
         ),
-        Span::styled(
-            format!(" · {} · {}", s.kind, super::rows(s.rows)),
-            t.dim(),
-        ),
+        Span::styled(format!(" · {} · {}", s.kind, super::rows(s.rows)), t.dim()),
     ])];
     if let Some(message) = s.message() {
         lines.push(Line::from(vec![
@@ -42,9 +39,18 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Span::styled(message, t.error()),
         ]));
     }
-    lines.push(Line::from(vec![label("query", t), Span::raw(s.query.clone())]));
-    lines.push(Line::from(vec![label("from", t), Span::raw(s.describe.clone())]));
-    lines.push(Line::from(vec![label("timing", t), Span::raw(timing(app, s))]));
+    lines.push(Line::from(vec![
+        label("query", t),
+        Span::raw(s.query.clone()),
+    ]));
+    lines.push(Line::from(vec![
+        label("from", t),
+        Span::raw(s.describe.clone()),
+    ]));
+    lines.push(Line::from(vec![
+        label("timing", t),
+        Span::raw(timing(app, s)),
+    ]));
     lines.extend(history(s, t));
     let paragraph = Paragraph::new(lines)
         .block(block)
@@ -67,7 +73,10 @@ fn timing(app: &App, s: &SourceView) -> String {
         ));
     }
     if let (Some(started), Some(first)) = (s.started, s.first_row) {
-        parts.push(format!("first row +{}", duration(first.saturating_sub(started))));
+        parts.push(format!(
+            "first row +{}",
+            duration(first.saturating_sub(started))
+        ));
     }
     if let Some(latency) = s.latency(app.elapsed()) {
         parts.push(format!("total {}", duration(latency)));

@@ -18,21 +18,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let right = run_status(app);
     let room = usize::from(area.width).saturating_sub(right.chars().count() + 9);
     let query = super::fit(&app.query.replace('\n', " "), room);
-    let left = Line::from(vec![
-        Span::styled(" query ", t.title()),
-        Span::raw(query),
-    ]);
+    let left = Line::from(vec![Span::styled(" query ", t.title()), Span::raw(query)]);
     frame.render_widget(Paragraph::new(left), area);
     let status = Line::from(Span::styled(right, status_style(app, t))).right_aligned();
     frame.render_widget(Paragraph::new(status), area);
 }
 
 fn status_style(app: &App, t: Theme) -> ratatui::style::Style {
-    if app.is_paused {
-        t.key()
-    } else {
-        t.dim()
-    }
+    if app.is_paused { t.key() } else { t.dim() }
 }
 
 /// `run 3 · watch 5s (next in 2 s) · 1.23 s` and a `PAUSED` mark.

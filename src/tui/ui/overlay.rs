@@ -88,7 +88,9 @@ pub fn render_confirm(app: &App, frame: &mut Frame, area: Rect) {
         .title(Span::styled(" confirm ", t.title()));
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: false }),
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
         popup,
     );
 }

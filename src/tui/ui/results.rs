@@ -55,7 +55,10 @@ fn title(app: &App) -> Line<'static> {
         Span::raw(super::rows(table.merged_rows() as u64)),
     ];
     if table.total > table.merged_rows() {
-        spans.push(Span::styled(format!(" (limit, {} in all)", table.total), t.dim()));
+        spans.push(Span::styled(
+            format!(" (limit, {} in all)", table.total),
+            t.dim(),
+        ));
     }
     let sort = if app.sort.is_empty() {
         String::from("none")

@@ -68,7 +68,10 @@ fn source_line<'a>(app: &App, s: &'a SourceView, name_width: usize, width: usize
     if !narrow {
         spans.push(Span::styled(pad(s.kind, 8, false), t.dim()));
     }
-    spans.push(Span::styled(pad(theme::label(s.state), 10, false), state_style));
+    spans.push(Span::styled(
+        pad(theme::label(s.state), 10, false),
+        state_style,
+    ));
     if narrow {
         return Line::from(spans);
     }
@@ -77,9 +80,14 @@ fn source_line<'a>(app: &App, s: &'a SourceView, name_width: usize, width: usize
     spans.push(Span::raw(pad(&rows_text(s), 13, true)));
     let used: usize = 2 + name_width + 1 + 8 + 10 + 8 + 13;
     let mut room = width.saturating_sub(used + 2);
-    if app.is_watching && room >= WATCH_WIDTH + 2 {
+    // A failed source shows why rather than its past latencies (the details have both).
+    let has_latencies = !s.ok_latencies().is_empty() && s.message().is_none();
+    if app.is_watching && has_latencies && room >= WATCH_WIDTH + 2 {
         spans.push(Span::raw("  "));
-        spans.push(Span::styled(pad(&watch_text(s), WATCH_WIDTH, false), t.number()));
+        spans.push(Span::styled(
+            pad(&watch_text(s), WATCH_WIDTH, false),
+            t.number(),
+        ));
         room -= WATCH_WIDTH + 2;
     }
     if let Some(message) = s.message() {
@@ -129,4 +137,3 @@ fn short(d: std::time::Duration) -> String {
         _ => format!("{}m", d.as_secs() / 60),
     }
 }
-

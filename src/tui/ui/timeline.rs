@@ -27,7 +27,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     ];
     match deadline {
         Some(d) if d <= axis => {
-            title.push(Span::styled(format!("│ deadline {} ", duration(d)), t.limit()));
+            title.push(Span::styled(
+                format!("│ deadline {} ", duration(d)),
+                t.limit(),
+            ));
         }
         Some(d) => title.push(Span::styled(
             format!("deadline {} (off scale) ", duration(d)),
