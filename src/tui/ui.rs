@@ -263,7 +263,7 @@ mod tests {
     fn sparkline_scales_to_the_maximum() {
         let v: Vec<_> = [10, 80, 40].map(Duration::from_millis).to_vec();
         assert_eq!(sparkline(&v, 8), "▂█▅");
-        assert_eq!(sparkline(&v, 2), "█▄");
+        assert_eq!(sparkline(&v, 2), "█▅");
     }
 
     #[test]
