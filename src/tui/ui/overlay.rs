@@ -24,12 +24,12 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 /// The key list.
 pub fn render_help(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.theme;
-    let keys_width = if area.width < 60 { 8 } else { 14 };
+    let keys_width = if area.width < 60 { 10 } else { 14 };
     let mut lines: Vec<Line> = HELP
         .iter()
         .map(|(keys, what)| {
             Line::from(vec![
-                Span::styled(format!(" {keys:<keys_width$}"), t.key()),
+                Span::styled(format!(" {keys:<keys_width$} "), t.key()),
                 Span::raw(*what),
             ])
         })
