@@ -84,15 +84,21 @@ pub async fn run(config: Config) -> io::Result<u8> {
     let mut guard = TerminalGuard::new()?;
     let size = guard.terminal.size()?;
     app.update(Action::Resize(size.width, size.height));
-    let outcome = event_loop(&mut guard.terminal, &mut app).await;
+    // The running gather, if any; owned here so that it is shut down on every way out of the
+    // loop, errors included.
+    let mut gather: Option<Gather> = None;
+    let outcome = event_loop(&mut guard.terminal, &mut app, &mut gather).await;
     drop(guard);
-    let gather = outcome?;
     shut_down(gather, app.plan()).await;
-    Ok(EXIT_OK)
+    outcome.map(|()| EXIT_OK)
 }
 
-/// The loop proper; returns the gather still running at quit, if any.
-async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<Option<Gather>> {
+/// The loop proper, until the app asks to quit or the terminal fails.
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    gather: &mut Option<Gather>,
+) -> io::Result<()> {
     // Engine -> loop. Every gather gets a clone of `events_tx`; this loop is the only
     // receiver. The loop keeps `events_tx` itself, so `recv` never reports a closed channel;
     // events of superseded gathers still arrive and the app drops them by generation.
@@ -105,14 +111,13 @@ async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result
     frames.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
-    let mut gather: Option<Gather> = None;
     let mut effect = app.update(Action::Run);
     loop {
         if let Some(e) = effect.take() {
             match e {
-                Effect::Quit => return Ok(gather),
+                Effect::Quit => return Ok(()),
                 Effect::Cancel(reason) => {
-                    if let Some(g) = &gather {
+                    if let Some(g) = gather.as_ref() {
                         g.cancel(reason);
                     }
                 }
@@ -127,7 +132,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result
                         old.cancel(CancelReason::Superseded);
                     }
                     tracing::info!(generation, "run");
-                    gather = Some(engine::spawn(plan, generation, events_tx.clone()));
+                    *gather = Some(engine::spawn(plan, generation, events_tx.clone()));
                 }
             }
             continue;

@@ -93,7 +93,7 @@ pub fn layout(size: (u16, u16), sources: usize, focus: Focus) -> Areas {
     }
     let mut top = listed + 2;
     if wide {
-        top = top.max(11);
+        top = top.max(12);
     }
     top = top.min(body - MIN_RESULTS.min(body / 2));
     let (left, right) = split(row(y, top), wide);
