@@ -6,6 +6,7 @@
 mod export;
 mod nav;
 mod rebuild;
+mod run;
 mod source_view;
 
 use std::collections::HashSet;
@@ -23,7 +24,7 @@ use crate::config::Config;
 use crate::engine::Plan;
 use crate::event::{Event, EventKind};
 use crate::merge::SortKey;
-use crate::source::{CancelReason, State};
+use crate::source::State;
 
 /// Least time between two rebuilds of the table while sources finish: a few per second looks
 /// live, and with a thousand sources finishing it merges a few times instead of a thousand.
@@ -364,117 +365,6 @@ impl App {
         self.final_pending = true;
         self.table_dirty = true;
         self.request_rebuild()
-    }
-
-    /// Runs now, or asks first when writes are allowed.
-    fn request_run(&mut self) -> Option<Effect> {
-        if self.allow_writes() {
-            self.confirm = true;
-            return None;
-        }
-        Some(self.start_run())
-    }
-
-    fn start_run(&mut self) -> Effect {
-        self.generation += 1;
-        self.backlog.clear();
-        for (view, planned) in self.sources.iter_mut().zip(&self.plan.sources) {
-            view.reset(&planned.query);
-        }
-        self.is_running = true;
-        self.run_started = Some(self.now);
-        self.next_run = None;
-        Effect::Spawn {
-            plan: Arc::clone(&self.plan),
-            generation: self.generation,
-        }
-    }
-
-    fn cancel(&mut self) -> Option<Effect> {
-        if self.is_running {
-            self.post(String::from("cancelling the running gather"));
-            Some(Effect::Cancel(CancelReason::User))
-        } else {
-            None
-        }
-    }
-
-    fn toggle_watch(&mut self) -> Option<Effect> {
-        self.is_watching = !self.is_watching;
-        let every = *self.watch.get_or_insert(DEFAULT_WATCH);
-        if !self.is_watching {
-            self.next_run = None;
-            self.post(String::from("watch off"));
-            return None;
-        }
-        self.post(format!(
-            "watch on: every {}",
-            humantime::format_duration(every)
-        ));
-        if self.is_running {
-            None
-        } else {
-            self.request_run()
-        }
-    }
-
-    fn toggle_pause(&mut self) -> Option<Effect> {
-        self.is_paused = !self.is_paused;
-        let mut effect = None;
-        if !self.is_paused {
-            for event in std::mem::take(&mut self.backlog) {
-                effect = self.on_engine(event).or(effect);
-            }
-        }
-        effect
-    }
-
-    fn submit(&mut self) -> Option<Effect> {
-        if self.confirm {
-            self.confirm = false;
-            return Some(self.start_run());
-        }
-        let input = self.input.take()?;
-        match input.kind {
-            InputKind::Filter => {
-                self.apply_filter(input.text);
-                None
-            }
-            InputKind::Query => {
-                let query = input.text.trim().to_owned();
-                if query.is_empty() {
-                    self.post_error(String::from("the query is empty; nothing was run"));
-                    return None;
-                }
-                self.set_query(query);
-                self.request_run()
-            }
-        }
-    }
-
-    fn dismiss(&mut self) {
-        if self.confirm {
-            self.confirm = false;
-            self.post(String::from("not run"));
-            return;
-        }
-        if let Some(input) = self.input.take()
-            && input.kind == InputKind::Filter
-            && self.filter != self.filter_before
-        {
-            let before = self.filter_before.clone();
-            self.apply_filter(before);
-        }
-    }
-
-    /// Uses `query` for the next runs: a clone of the plan with the query set; the old rows
-    /// and the changed-row baseline no longer apply.
-    fn set_query(&mut self, query: String) {
-        let mut plan = Plan::clone(&self.plan);
-        plan.set_query(&self.config, &query);
-        self.plan = Arc::new(plan);
-        self.query = query;
-        self.discard_rows();
     }
 
     fn post(&mut self, text: String) {
