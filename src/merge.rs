@@ -5,7 +5,10 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, RecordBatch, StringArray, new_null_array};
+use arrow_array::types::Int32Type;
+use arrow_array::{
+    ArrayRef, DictionaryArray, Int32Array, RecordBatch, StringArray, new_null_array,
+};
 use arrow_ord::sort::{SortColumn, SortOptions, lexsort_to_indices};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 
@@ -95,8 +98,15 @@ pub fn union_schema<'a>(batches: impl IntoIterator<Item = &'a RecordBatch>) -> S
         .into_iter()
         .map(|(n, t)| Field::new(n, t, true))
         .collect();
-    out.push(Field::new(SOURCE_COLUMN, DataType::Utf8, false));
+    out.push(Field::new(SOURCE_COLUMN, source_type(), false));
     Arc::new(Schema::new(out))
+}
+
+/// The type of `_source`: dictionary-encoded, so a million rows from one source share one
+/// string instead of copying it a million times through every sort and take.
+#[must_use]
+pub fn source_type() -> DataType {
+    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
 }
 
 /// `batch` cast to `schema`, with missing columns null and `_source` set to `source`.
@@ -111,9 +121,11 @@ pub fn conform(
         .iter()
         .map(|f| {
             if f.name() == SOURCE_COLUMN {
-                return Ok(Arc::new(StringArray::from_iter_values(std::iter::repeat_n(
-                    source, n,
-                ))) as ArrayRef);
+                let keys = Int32Array::from(vec![0; n]);
+                let values = Arc::new(StringArray::from(vec![source]));
+                return Ok(
+                    Arc::new(DictionaryArray::<Int32Type>::try_new(keys, values)?) as ArrayRef,
+                );
             }
             match batch.column_by_name(f.name()) {
                 Some(c) if c.data_type() == f.data_type() => Ok(Arc::clone(c)),
@@ -134,8 +146,7 @@ pub fn merge(inputs: &[(&str, &[RecordBatch])], spec: &MergeSpec) -> Result<Merg
             parts.push(conform(b, &schema, name)?);
         }
     }
-    let all = arrow_select::concat::concat_batches(&schema, &parts)?;
-    drop(parts);
+    let rows = parts.iter().map(RecordBatch::num_rows).sum::<usize>();
     let mut warnings = Vec::new();
     // Without dedupe the limit can go into the sort (a top-k is cheaper than a full sort); with
     // dedupe, rows dropped as duplicates must not count against it.
@@ -144,14 +155,14 @@ pub fn merge(inputs: &[(&str, &[RecordBatch])], spec: &MergeSpec) -> Result<Merg
     } else {
         0
     };
-    let sorted = sort(&all, &spec.sort, top_k, &mut warnings)?;
+    let sorted = gather_sorted(&schema, &parts, &spec.sort, top_k, &mut warnings)?;
+    drop(parts);
     let deduped = dedupe(sorted, &spec.dedupe, &mut warnings)?;
     let total = if spec.dedupe.is_empty() {
-        all.num_rows()
+        rows
     } else {
         deduped.num_rows()
     };
-    drop(all);
     let batch = if spec.limit > 0 && total > spec.limit {
         deduped.slice(0, spec.limit)
     } else {
@@ -162,6 +173,104 @@ pub fn merge(inputs: &[(&str, &[RecordBatch])], spec: &MergeSpec) -> Result<Merg
         total,
         warnings,
     })
+}
+
+/// Every row of `parts` in the order of `keys`, copied once: only the key columns are
+/// concatenated to compute the order, then the rows are gathered straight from the parts.
+fn gather_sorted(
+    schema: &SchemaRef,
+    parts: &[RecordBatch],
+    keys: &[SortKey],
+    limit: usize,
+    warnings: &mut Vec<String>,
+) -> Result<RecordBatch, ArrowError> {
+    let rows = parts.iter().map(RecordBatch::num_rows).sum::<usize>();
+    let mut columns = Vec::new();
+    for key in keys {
+        match schema.index_of(&key.column) {
+            Ok(i) => {
+                let pieces: Vec<&dyn arrow_array::Array> =
+                    parts.iter().map(|p| p.column(i).as_ref()).collect();
+                let values = if pieces.is_empty() {
+                    new_null_array(schema.field(i).data_type(), 0)
+                } else {
+                    arrow_select::concat::concat(&pieces)?
+                };
+                let options = SortOptions {
+                    descending: key.descending,
+                    nulls_first: false,
+                };
+                columns.push(SortColumn {
+                    values,
+                    options: Some(options),
+                });
+            }
+            Err(_) if rows > 0 => {
+                warnings.push(format!("sort: no column \"{}\" in the result", key.column))
+            }
+            Err(_) => {}
+        }
+    }
+    if columns.is_empty() || rows == 0 {
+        return arrow_select::concat::concat_batches(schema, parts);
+    }
+    let order = lexsort_to_indices(&columns, (limit > 0).then_some(limit))?;
+    let starts: Vec<usize> = parts
+        .iter()
+        .scan(0, |at, p| {
+            let start = *at;
+            *at += p.num_rows();
+            Some(start)
+        })
+        .collect();
+    let pairs: Vec<(usize, usize)> = order
+        .values()
+        .iter()
+        .map(|&row| {
+            let row = row as usize;
+            let part = starts.partition_point(|&s| s <= row) - 1;
+            (part, row - starts[part])
+        })
+        .collect();
+    interleave_columns(schema, parts, &pairs)
+}
+
+/// Gathers `pairs` (part, row) from `parts`, one column per thread at a time: the columns are
+/// independent and gathering is memory-bound random access, so the cores split it well.
+fn interleave_columns(
+    schema: &SchemaRef,
+    parts: &[RecordBatch],
+    pairs: &[(usize, usize)],
+) -> Result<RecordBatch, ArrowError> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let gather = |i: usize| {
+        let arrays: Vec<&dyn arrow_array::Array> =
+            parts.iter().map(|p| p.column(i).as_ref()).collect();
+        arrow_select::interleave::interleave(&arrays, pairs)
+    };
+    let n = schema.fields().len();
+    let columns: Vec<Result<ArrayRef, ArrowError>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.min(n))
+            .map(|t| {
+                scope.spawn(move || {
+                    (t..n)
+                        .step_by(threads)
+                        .map(|i| (i, gather(i)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut out: Vec<_> = workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("gathering does not panic"))
+            .collect();
+        out.sort_by_key(|(i, _)| *i);
+        out.into_iter().map(|(_, c)| c).collect()
+    });
+    RecordBatch::try_new(
+        Arc::clone(schema),
+        columns.into_iter().collect::<Result<_, _>>()?,
+    )
 }
 
 /// `batch` sorted by `keys` (keys naming no column are reported and skipped); with `limit`,

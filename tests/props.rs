@@ -136,7 +136,8 @@ proptest! {
         want.sort();
         let mut got: Vec<(i64, String)> = if m.batch.num_rows() == 0 { Vec::new() } else {
             let ids = m.batch.column_by_name("id").unwrap().as_primitive::<Int64Type>();
-            let src = m.batch.column_by_name("_source").unwrap().as_string::<i32>();
+            let src = arrow_cast::cast(m.batch.column_by_name("_source").unwrap(), &arrow_schema::DataType::Utf8).unwrap();
+            let src = src.as_string::<i32>();
             ids.values().iter().zip(src.iter()).map(|(i, s)| (*i, s.unwrap().to_owned())).collect()
         };
         got.sort();
