@@ -206,7 +206,7 @@ fn gather_sorted(
                 });
             }
             Err(_) if rows > 0 => {
-                warnings.push(format!("sort: no column \"{}\" in the result", key.column))
+                warnings.push(format!("sort: no column \"{}\" in the result", key.column));
             }
             Err(_) => {}
         }
