@@ -24,6 +24,17 @@ pub struct SortKey {
     pub descending: bool,
 }
 
+impl SortKey {
+    /// Arrow sort options for this key: its direction, nulls last.
+    #[must_use]
+    pub fn options(&self) -> SortOptions {
+        SortOptions {
+            descending: self.descending,
+            nulls_first: false,
+        }
+    }
+}
+
 impl std::fmt::Display for SortKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -196,13 +207,9 @@ fn gather_sorted(
                 } else {
                     arrow_select::concat::concat(&pieces)?
                 };
-                let options = SortOptions {
-                    descending: key.descending,
-                    nulls_first: false,
-                };
                 columns.push(SortColumn {
                     values,
-                    options: Some(options),
+                    options: Some(key.options()),
                 });
             }
             Err(_) if rows > 0 => {
@@ -271,37 +278,6 @@ fn interleave_columns(
         Arc::clone(schema),
         columns.into_iter().collect::<Result<_, _>>()?,
     )
-}
-
-/// `batch` sorted by `keys` (keys naming no column are reported and skipped); with `limit`,
-/// only the first `limit` rows are produced.
-pub fn sort(
-    batch: &RecordBatch,
-    keys: &[SortKey],
-    limit: usize,
-    warnings: &mut Vec<String>,
-) -> Result<RecordBatch, ArrowError> {
-    let mut columns = Vec::new();
-    for key in keys {
-        match batch.column_by_name(&key.column) {
-            Some(values) => columns.push(SortColumn {
-                values: Arc::clone(values),
-                options: Some(SortOptions {
-                    descending: key.descending,
-                    nulls_first: false,
-                }),
-            }),
-            None if batch.num_rows() > 0 => {
-                warnings.push(format!("sort: no column \"{}\" in the result", key.column));
-            }
-            None => {}
-        }
-    }
-    if columns.is_empty() || batch.num_rows() == 0 {
-        return Ok(batch.clone());
-    }
-    let indices = lexsort_to_indices(&columns, (limit > 0).then_some(limit))?;
-    arrow_select::take::take_record_batch(batch, &indices)
 }
 
 /// Keeps the first row of each group of rows equal on `keys`.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
 use arrow_cast::display::{ArrayFormatter, FormatOptions};
-use arrow_ord::sort::{SortColumn, SortOptions, lexsort_to_indices};
+use arrow_ord::sort::{SortColumn, lexsort_to_indices};
 use arrow_schema::{ArrowError, DataType};
 
 use crate::merge::{self, MergeSpec, SortKey};
@@ -82,10 +82,7 @@ impl TableView {
                     .column_by_name(&key.column)
                     .map(|values| SortColumn {
                         values: Arc::clone(values),
-                        options: Some(SortOptions {
-                            descending: key.descending,
-                            nulls_first: false,
-                        }),
+                        options: Some(key.options()),
                     })
             })
             .collect();
