@@ -1,0 +1,153 @@
+//! A private, throwaway PostgreSQL cluster (`initdb` + `pg_ctl`, run as the `postgres` user)
+//! on a free port, so a test can stop and restart a server without touching the shared one.
+//! Dropping the [`Cluster`] stops it (`-m immediate`) and removes its directory.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A cluster this test owns.
+pub struct Cluster {
+    bin: PathBuf,
+    /// Data directory, socket and log; removed when dropped.
+    dir: tempfile::TempDir,
+    /// TCP port on 127.0.0.1.
+    pub port: u16,
+}
+
+impl Cluster {
+    /// Makes and starts a cluster. `None` after printing why when the PostgreSQL server
+    /// binaries are not installed; panics then under `SCATTER_REQUIRE_DB=1`.
+    pub fn start() -> Option<Self> {
+        let Some(bin) = find_bin() else {
+            assert!(
+                std::env::var("SCATTER_REQUIRE_DB").as_deref() != Ok("1"),
+                "initdb not found under /usr/lib/postgresql/*/bin and SCATTER_REQUIRE_DB=1"
+            );
+            eprintln!("skipped: initdb not found under /usr/lib/postgresql/*/bin");
+            return None;
+        };
+        let dir = tempfile::Builder::new()
+            .prefix("scatter-fault-pg")
+            .tempdir()
+            .expect("tempdir");
+        run("chown", &["postgres:postgres", path(dir.path())]);
+        let data = dir.path().join("data");
+        as_postgres(
+            &bin.join("initdb"),
+            &[
+                "-D",
+                path(&data),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
+        );
+        let port = free_port();
+        let cluster = Self { bin, dir, port };
+        cluster.up();
+        Some(cluster)
+    }
+
+    /// `postgres://postgres@127.0.0.1:<port>/postgres`.
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Starts the server (again) and waits until it accepts connections.
+    pub fn up(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port,
+            path(self.dir.path())
+        );
+        as_postgres(
+            &self.bin.join("pg_ctl"),
+            &[
+                "-D",
+                path(&self.dir.path().join("data")),
+                "-l",
+                path(&self.dir.path().join("log")),
+                "-w",
+                "-o",
+                &options,
+                "start",
+            ],
+        );
+    }
+
+    /// Stops the server at once (`pg_ctl stop -m immediate`): every backend is killed.
+    pub fn down(&self) {
+        as_postgres(
+            &self.bin.join("pg_ctl"),
+            &[
+                "-D",
+                path(&self.dir.path().join("data")),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
+        );
+    }
+
+    /// Whether the server runs (its `postmaster.pid` exists).
+    fn is_up(&self) -> bool {
+        self.dir.path().join("data/postmaster.pid").exists()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        if self.is_up() {
+            let _ = Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(self.bin.join("pg_ctl"))
+                .args(["-D", path(&self.dir.path().join("data"))])
+                .args(["-m", "immediate", "-w", "stop"])
+                .output();
+        }
+    }
+}
+
+fn find_bin() -> Option<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .flatten()
+        .map(|e| e.path().join("bin"))
+        .filter(|b| b.join("initdb").exists() && b.join("pg_ctl").exists())
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 temp path")
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+fn as_postgres(program: &Path, args: &[&str]) {
+    let mut all = vec!["-u", "postgres", "--", path(program)];
+    all.extend_from_slice(args);
+    run("runuser", &all);
+}
+
+fn run(program: &str, args: &[&str]) {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
