@@ -18,6 +18,16 @@ impl Cluster {
     /// Makes and starts a cluster. `None` after printing why when the PostgreSQL server
     /// binaries are not installed; panics then under `SCATTER_REQUIRE_DB=1`.
     pub fn start() -> Option<Self> {
+        Self::make(None)
+    }
+
+    /// Like [`Cluster::start`], but TCP logins need a password (`scram-sha-256`): user
+    /// `postgres` has `password`.
+    pub fn with_password(password: &str) -> Option<Self> {
+        Self::make(Some(password))
+    }
+
+    fn make(password: Option<&str>) -> Option<Self> {
         let Some(bin) = find_bin() else {
             assert!(
                 std::env::var("SCATTER_REQUIRE_DB").as_deref() != Ok("1"),
@@ -32,20 +42,30 @@ impl Cluster {
             .expect("tempdir");
         run("chown", &["postgres:postgres", path(dir.path())]);
         let data = dir.path().join("data");
-        as_postgres(
-            &bin.join("initdb"),
-            &[
-                "-D",
-                path(&data),
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-                "-E",
-                "UTF8",
-                "--no-sync",
-            ],
-        );
+        let pwfile = dir.path().join("pw");
+        let mut args = vec![
+            "-D",
+            path(&data),
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ];
+        match password {
+            None => args.extend(["-A", "trust"]),
+            Some(password) => {
+                std::fs::write(&pwfile, password).expect("password file");
+                run("chown", &["postgres:postgres", path(&pwfile)]);
+                args.extend([
+                    "--auth-local=trust",
+                    "--auth-host=scram-sha-256",
+                    "--pwfile",
+                    path(&pwfile),
+                ]);
+            }
+        }
+        as_postgres(&bin.join("initdb"), &args);
         let port = free_port();
         let cluster = Self { bin, dir, port };
         cluster.up();
