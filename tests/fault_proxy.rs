@@ -2,6 +2,11 @@
 //! time) in front of the real PostgreSQL, MariaDB and an HTTP server. The source ends
 //! `timeout` at its limit, a healthy source beside it is unaffected, and the proxy sees the
 //! client close its side once the limit passed (the engine dropped the connection).
+//!
+//! And a network partition in the middle of a statement (the proxy forwards, then stops
+//! forwarding anything): the source times out, the server-side cancel cannot get through,
+//! and the statement is ended on the server by its backstop limit (`statement_timeout`,
+//! `max_statement_time`: the source's timeout plus 2 s), not left running for 30 s.
 
 mod common;
 mod db_common;
@@ -9,12 +14,18 @@ mod db_common;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
 use common::proxy::{Mode, Proxy};
 use common::{assert_healthy, healthy, lit};
-use db_common::{config, gather_once, outcome};
+use db_common::{config, gather_once, outcome, unique};
+use futures_util::future::BoxFuture;
+use scatter::engine::{self, Plan};
 use scatter::source::{Outcome, TimeoutCause};
+use sqlx::{Connection, MySqlConnection, PgConnection};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 
 /// The faulty source's limit.
 const LIMIT: Duration = Duration::from_secs(1);
@@ -161,4 +172,116 @@ async fn http_behind_a_dripping_proxy_times_out() {
         Mode::Drip(DRIP),
     )
     .await;
+}
+
+/// Statements running on the server at `url` (of `kind`) whose text holds `marker`.
+async fn active(kind: &str, url: &str, marker: &str) -> i64 {
+    let sql = if kind == "postgres" {
+        format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' \
+             AND pid <> pg_backend_pid() AND query LIKE '%{marker}%'"
+        )
+    } else {
+        format!(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() \
+             AND COMMAND = 'Query' AND INFO LIKE '%{marker}%'"
+        )
+    };
+    let count: Result<i64, sqlx::Error> = if kind == "postgres" {
+        let mut conn = PgConnection::connect(url).await.expect("admin");
+        let run: BoxFuture<'_, _> = Box::pin(sqlx::query_scalar(&sql).fetch_one(&mut conn));
+        run.await
+    } else {
+        let mut conn = MySqlConnection::connect(url).await.expect("admin");
+        let run: BoxFuture<'_, _> = Box::pin(sqlx::query_scalar(&sql).fetch_one(&mut conn));
+        run.await
+    };
+    count.unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// Starts `sleep` (holding `marker`) on the server behind a faithful proxy, cuts the network
+/// once the statement runs, and checks the timeout, the healthy source, and that the server
+/// ends the statement by its backstop limit.
+async fn partitioned_mid_statement(kind: &str, url: &str, sleep: &str, marker: &str) {
+    let (upstream, _) = redirect(url, "127.0.0.1:1".parse().unwrap());
+    let mut proxy = Proxy::start(upstream, Mode::Pass).await;
+    let (_, proxied) = redirect(url, proxy.addr);
+    let cfg = config(&format!(
+        "[[source]]\nname = \"faulty\"\nkind = \"{kind}\"\nurl = {}\nquery = {}\n\
+         timeout = \"{}ms\"\n{}",
+        lit(&proxied),
+        lit(sleep),
+        LIMIT.as_millis(),
+        healthy("calm"),
+    ));
+    let plan = Arc::new(Plan::new(&cfg));
+    let (events_tx, mut events_rx) = mpsc::channel(engine::EVENT_CHANNEL);
+    tokio::spawn(async move { while events_rx.recv().await.is_some() {} });
+    let started = Instant::now();
+    let running = engine::spawn(Arc::clone(&plan), 1, events_tx);
+    let on_server = db_common::eventually(Duration::from_secs(5), async || {
+        active(kind, url, marker).await == 1
+    })
+    .await;
+    assert!(on_server, "the statement reached the server");
+    proxy.stall();
+
+    let result = tokio::time::timeout(Duration::from_secs(5), running.join())
+        .await
+        .expect("the gather returns");
+    assert_eq!(
+        outcome(&result, "faulty"),
+        &Outcome::Timeout {
+            limit: LIMIT,
+            cause: TimeoutCause::Source
+        }
+    );
+    assert_healthy(&result, "calm");
+    assert!(
+        proxy.client_closed(Duration::from_secs(3)).await.is_some(),
+        "the client hung up"
+    );
+    // The cancel is sent through the partitioned proxy and cannot arrive: the backstop
+    // (LIMIT + 2 s after the statement started) ends it.
+    let gone = db_common::eventually(Duration::from_secs(6), async || {
+        active(kind, url, marker).await == 0
+    })
+    .await;
+    let at = started.elapsed();
+    assert!(
+        gone,
+        "{kind}: the statement still runs on the server after {at:?}"
+    );
+    assert!(
+        at < Duration::from_secs(6),
+        "{kind}: ended by the backstop, not its 30 s: {at:?}"
+    );
+    eprintln!("{kind}: statement gone after {at:?}");
+    // The partition heals: the stalled cancel connection is refused, the cleanup ends.
+    drop(proxy);
+    plan.cleanup.close();
+    tokio::time::timeout(Duration::from_secs(6), plan.cleanup.wait())
+        .await
+        .expect("the cancel attempt gives up");
+    eprintln!("{kind}: cleanup done after {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn postgres_partitioned_mid_statement_is_ended_by_the_server_backstop() {
+    let Some(url) = server_url("SCATTER_TEST_PG_URL") else {
+        return;
+    };
+    let marker = unique("fault_partition_pg");
+    let sleep = format!("SELECT pg_sleep(30) AS {marker}");
+    partitioned_mid_statement("postgres", &url, &sleep, &marker).await;
+}
+
+#[tokio::test]
+async fn mariadb_partitioned_mid_statement_is_ended_by_the_server_backstop() {
+    let Some(url) = server_url("SCATTER_TEST_MYSQL_URL") else {
+        return;
+    };
+    let marker = unique("fault_partition_my");
+    let sleep = format!("SELECT SLEEP(30) AS {marker}");
+    partitioned_mid_statement("mysql", &url, &sleep, &marker).await;
 }
