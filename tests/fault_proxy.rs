@@ -1,5 +1,5 @@
 //! Faults: a TCP proxy that stalls (forwards nothing) or drips (the server's bytes one at a
-//! time) in front of the real PostgreSQL, MariaDB and an HTTP server. The source ends
+//! time) in front of the real PostgreSQL, MariaDB, Redis and an HTTP server. The source ends
 //! `timeout` at its limit, a healthy source beside it is unaffected, and the proxy sees the
 //! client close its side once the limit passed (the engine dropped the connection).
 //!
@@ -154,6 +154,24 @@ async fn mariadb_behind_a_dripping_proxy_times_out() {
         return;
     };
     through_proxy("mysql", &url, "SELECT 1", Mode::Drip(DRIP)).await;
+}
+
+#[tokio::test]
+async fn redis_behind_a_stalled_proxy_times_out() {
+    let Some(url) = server_url("SCATTER_TEST_REDIS_URL") else {
+        return;
+    };
+    through_proxy("redis", &url, "HGETALL fault_proxy_none:*", Mode::Stall).await;
+}
+
+#[tokio::test]
+async fn redis_behind_a_dripping_proxy_times_out() {
+    let Some(url) = server_url("SCATTER_TEST_REDIS_URL") else {
+        return;
+    };
+    // Redis answers are a few bytes (`+OK`): drip slower so that any one takes past the limit.
+    let slow = Mode::Drip(Duration::from_millis(300));
+    through_proxy("redis", &url, "HGETALL fault_proxy_none:*", slow).await;
 }
 
 #[tokio::test]
