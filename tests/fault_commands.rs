@@ -226,3 +226,48 @@ async fn a_command_killed_by_a_signal_names_it() {
     plan.cleanup.close();
     plan.cleanup.wait().await;
 }
+
+#[tokio::test]
+async fn a_command_that_leaves_a_background_child_leaves_nothing_running() {
+    // The shell prints its rows and exits at once, but leaves a sleep running in its
+    // process group with its output redirected away (a forgotten daemon).
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    let script = "sleep 60 >/dev/null 2>&1 </dev/null & echo $$$$ > \"$0\"; echo id; echo 1";
+    let (plan, gather) = start(&command(
+        "leaky",
+        &["sh", "-c", script, pidfile.to_str().unwrap()],
+        "format = \"csv\"\ntimeout = \"5s\"",
+    ));
+    let pgid = read_pid(&pidfile).await;
+    let result = gather.join().await;
+    assert_eq!(outcome(&result, "leaky"), &Outcome::Ok);
+    assert_eq!(rows(&result, "leaky"), 1);
+    assert_healthy(&result, "calm");
+    assert_group_gone(pgid, &plan).await;
+}
+
+#[tokio::test]
+async fn a_command_whose_child_keeps_stdout_open_times_out_and_leaves_nothing() {
+    // The shell exits, but its background child still holds stdout: the output has no end,
+    // so the source times out, and the child dies with the group.
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    let script = "echo $$$$ > \"$0\"; echo id; echo 1; sleep 60 &";
+    let (plan, gather) = start(&command(
+        "held",
+        &["sh", "-c", script, pidfile.to_str().unwrap()],
+        "format = \"csv\"\ntimeout = \"1s\"",
+    ));
+    let pgid = read_pid(&pidfile).await;
+    let result = gather.join().await;
+    assert_eq!(
+        outcome(&result, "held"),
+        &Outcome::Timeout {
+            limit: Duration::from_secs(1),
+            cause: TimeoutCause::Source
+        }
+    );
+    assert_healthy(&result, "calm");
+    assert_group_gone(pgid, &plan).await;
+}
