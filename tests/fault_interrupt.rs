@@ -1,5 +1,5 @@
-//! Faults from the user's side: the headless binary interrupted by Ctrl-C (SIGINT) in the
-//! middle of a gather, and a re-run started while the previous gather still runs (watch mode,
+//! Faults from the user's side: the headless binary interrupted by Ctrl-C (SIGINT) or
+//! stopped by SIGTERM in the middle of a gather, and a re-run started while the previous gather still runs (watch mode,
 //! the dashboard's `r`). Either way the old statements stop on the servers, not only in the
 //! client, and what finished is still reported.
 
@@ -89,13 +89,30 @@ impl Drop for Running {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_in_the_binary_prints_what_finished_and_stops_both_statements() {
+    interrupt_the_binary(Signal::SIGINT, "cancelled by user").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_to_the_binary_prints_what_finished_and_stops_both_statements() {
+    interrupt_the_binary(Signal::SIGTERM, "shutting down").await;
+}
+
+/// Runs `scatter --once` on a PostgreSQL `pg_sleep(30)`, a MariaDB `SLEEP(30)` and a healthy
+/// sim; once both sleeps run on their servers, sends `sig`. The binary must exit promptly
+/// with exit code 3, the two sleeps `cancelled` (`why`) and the sim's rows printed, and the
+/// two statements must be gone from the servers.
+async fn interrupt_the_binary(sig: Signal, why: &str) {
     let (Some(pg), Some(my)) = (
         db_common::url("SCATTER_TEST_PG_URL"),
         db_common::url("SCATTER_TEST_MYSQL_URL"),
     ) else {
         return;
     };
-    let markers = (unique("fault_int_pg"), unique("fault_int_my"));
+    let tag = sig.as_str().to_lowercase();
+    let markers = (
+        unique(&format!("fault_{tag}_pg")),
+        unique(&format!("fault_{tag}_my")),
+    );
     let markers = (markers.0.as_str(), markers.1.as_str());
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -137,12 +154,12 @@ async fn ctrl_c_in_the_binary_prints_what_finished_and_stops_both_statements() {
     tokio::time::sleep(Duration::from_millis(500).saturating_sub(started.elapsed())).await;
 
     let pid = Pid::from_raw(i32::try_from(child.child().id()).expect("pid"));
-    kill(pid, Signal::SIGINT).expect("SIGINT");
+    kill(pid, sig).expect("signal");
     let interrupted = Instant::now();
     let exited = common::wait_until(Duration::from_secs(8), || {
         matches!(child.child().try_wait(), Ok(Some(_)))
     });
-    assert!(exited, "the binary exits after Ctrl-C");
+    assert!(exited, "the binary exits after {sig}");
     let took = interrupted.elapsed();
     assert!(took < Duration::from_secs(5), "promptly: {took:?}");
     let output = child.finish();
@@ -163,14 +180,8 @@ async fn ctrl_c_in_the_binary_prints_what_finished_and_stops_both_statements() {
             .unwrap_or_else(|| panic!("no {name} in {v}"));
         (s["state"].clone(), s["error"].clone())
     };
-    assert_eq!(
-        state("pg"),
-        ("cancelled".into(), "cancelled by user".into())
-    );
-    assert_eq!(
-        state("my"),
-        ("cancelled".into(), "cancelled by user".into())
-    );
+    assert_eq!(state("pg"), ("cancelled".into(), why.into()));
+    assert_eq!(state("my"), ("cancelled".into(), why.into()));
     assert_eq!(state("calm"), ("ok".into(), serde_json::Value::Null));
     assert_eq!(v["total"], HEALTHY_ROWS);
     assert_eq!(v["rows"].as_array().map(Vec::len), Some(HEALTHY_ROWS));
