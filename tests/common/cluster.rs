@@ -1,5 +1,6 @@
-//! A private, throwaway PostgreSQL cluster (`initdb` + `pg_ctl`, run as the `postgres` user)
-//! on a free port, so a test can stop and restart a server without touching the shared one.
+//! A private, throwaway PostgreSQL cluster (`initdb` + `pg_ctl`, run as the `postgres` user
+//! when the tests run as root, which PostgreSQL refuses to be, else as the current user) on a
+//! free port, so a test can stop and restart a server without touching the shared one.
 //! Dropping the [`Cluster`] stops it (`-m immediate`) and removes its directory.
 
 use std::path::{Path, PathBuf};
@@ -40,7 +41,7 @@ impl Cluster {
             .prefix("scatter-fault-pg")
             .tempdir()
             .expect("tempdir");
-        run("chown", &["postgres:postgres", path(dir.path())]);
+        chown_to_postgres(dir.path());
         let data = dir.path().join("data");
         let pwfile = dir.path().join("pw");
         let mut args = vec![
@@ -56,7 +57,7 @@ impl Cluster {
             None => args.extend(["-A", "trust"]),
             Some(password) => {
                 std::fs::write(&pwfile, password).expect("password file");
-                run("chown", &["postgres:postgres", path(&pwfile)]);
+                chown_to_postgres(&pwfile);
                 args.extend([
                     "--auth-local=trust",
                     "--auth-host=scram-sha-256",
@@ -123,9 +124,7 @@ impl Cluster {
 impl Drop for Cluster {
     fn drop(&mut self) {
         if self.is_up() {
-            let _ = Command::new("runuser")
-                .args(["-u", "postgres", "--"])
-                .arg(self.bin.join("pg_ctl"))
+            let _ = postgres_command(&self.bin.join("pg_ctl"))
                 .args(["-D", path(&self.dir.path().join("data"))])
                 .args(["-m", "immediate", "-w", "stop"])
                 .output();
@@ -153,20 +152,46 @@ fn free_port() -> u16 {
     listener.local_addr().expect("addr").port()
 }
 
-fn as_postgres(program: &Path, args: &[&str]) {
-    let mut all = vec!["-u", "postgres", "--", path(program)];
-    all.extend_from_slice(args);
-    run("runuser", &all);
+/// Whether this process runs as root (`Uid:` in `/proc/self/status`, real uid first).
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(2).map(|euid| euid == "0"))
+        })
+        .unwrap_or(false)
 }
 
-fn run(program: &str, args: &[&str]) {
-    let out = Command::new(program)
-        .args(args)
+fn chown_to_postgres(p: &Path) {
+    if is_root() {
+        run(Command::new("chown").args(["postgres:postgres", path(p)]));
+    }
+}
+
+/// `program` to be run as the `postgres` user when we are root, as ourselves otherwise.
+fn postgres_command(program: &Path) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+fn as_postgres(program: &Path, args: &[&str]) {
+    run(postgres_command(program).args(args));
+}
+
+fn run(command: &mut Command) {
+    let out = command
         .output()
-        .unwrap_or_else(|e| panic!("{program}: {e}"));
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
     assert!(
         out.status.success(),
-        "{program} {args:?}: {}\n{}",
+        "{command:?}: {}\n{}",
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
