@@ -1,7 +1,8 @@
 //! Faults of `command` sources, each beside a healthy sim: a command that never exits (and
 //! ignores polite signals), one that writes 100 MB to stdout (as CSV: read whole, under the
-//! 256 MiB output cap; as NDJSON: two million rows, past the one-million row cap), and one
-//! that dies by a signal. Nothing of the command's process group outlives the gather.
+//! 256 MiB output cap; as NDJSON: two million rows, past the row cap), one that dies by a
+//! signal, and ones that leave a background child behind (holding stdout open, or not).
+//! Nothing of the command's process group outlives the gather.
 
 mod common;
 mod db_common;
