@@ -4,6 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use crate::config::Config;
@@ -16,7 +17,8 @@ use crate::source::CancelReason;
 const CLEANUP_GRACE: Duration = Duration::from_secs(3);
 
 /// Runs one gather of `config`, writes the result to `out` in `format` and returns the exit
-/// code. Ctrl-C cancels the gather; what finished is still printed.
+/// code. Ctrl-C (SIGINT) or SIGTERM (`timeout(1)`, a job runner stopping the process) cancels
+/// the gather, on the servers too; what finished is still printed.
 pub async fn run(config: &Config, format: Format, out: &mut dyn Write) -> std::io::Result<u8> {
     let plan = Arc::new(Plan::new(config));
     let (events_tx, events_rx) = mpsc::channel(engine::EVENT_CHANNEL);
@@ -26,6 +28,9 @@ pub async fn run(config: &Config, format: Format, out: &mut dyn Write) -> std::i
     let canceller = gather.canceller();
     let join = gather.join();
     let ctrl_c = tokio::signal::ctrl_c();
+    // Without a handler SIGTERM would end the process at once, leaving statements running on
+    // the servers until their backstop limits.
+    let mut term = signal(SignalKind::terminate())?;
     tokio::pin!(join, ctrl_c);
     let mut interrupted = false;
     let result = loop {
@@ -34,6 +39,10 @@ pub async fn run(config: &Config, format: Format, out: &mut dyn Write) -> std::i
             _ = &mut ctrl_c, if !interrupted => {
                 interrupted = true;
                 canceller.cancel(CancelReason::User);
+            }
+            _ = term.recv(), if !interrupted => {
+                interrupted = true;
+                canceller.cancel(CancelReason::Shutdown);
             }
         }
     };

@@ -6,8 +6,10 @@
 //! The program runs in a process group of its own. When the run ends early (the engine drops
 //! the future on timeout or cancel, stdout passes the cap) the whole group gets `SIGKILL`, so
 //! `sh -c 'a | b'` or a script's background jobs die with it, and the child is reaped on the
-//! gather's cleanup tracker. Killing uses `nix`'s safe `killpg` (`unsafe` is forbidden in this
-//! crate, and spawning `kill(1)` from a destructor would fork inside a drop).
+//! gather's cleanup tracker. When the program exits, whatever it left running in its group
+//! (a background job) is killed too: a run leaves no process behind. Killing uses `nix`'s
+//! safe `killpg` (`unsafe` is forbidden in this crate, and spawning `kill(1)` from a
+//! destructor would fork inside a drop).
 
 mod stream;
 
@@ -49,7 +51,8 @@ struct Group {
 }
 
 impl Group {
-    /// Waits for the child to exit; the group is left alone from then on.
+    /// Waits for the child to exit, then kills whatever it left running in its group (a
+    /// background job with its output redirected away would otherwise outlive the run).
     async fn wait(&mut self) -> Result<ExitStatus, SourceError> {
         let child = self.child.as_mut().expect("waited for once");
         let status = child.wait().await.map_err(|source| SourceError::Io {
@@ -57,6 +60,11 @@ impl Group {
             source,
         })?;
         self.child = None;
+        // The leader is reaped, but the group id stays allocated (not reusable as a pid)
+        // while any member lives; with none left this finds no group (ESRCH, ignored).
+        if killpg(self.pgid, Signal::SIGKILL).is_ok() {
+            tracing::debug!(pgid = %self.pgid, "killed what the command left running");
+        }
         Ok(status)
     }
 }

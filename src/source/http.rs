@@ -121,6 +121,10 @@ impl HttpSource {
         let mut response = builder.send().await.map_err(|e| {
             let why = if e.is_connect() {
                 format!("cannot connect: {}", innermost(&e))
+            } else if e.is_request() && !e.is_timeout() {
+                // The layers between ("error sending request: client error (SendRequest)")
+                // say nothing the deepest cause does not.
+                innermost(&e)
             } else {
                 chain(&e.without_url())
             };
@@ -183,7 +187,9 @@ async fn read_capped(
 ) -> Result<(Vec<u8>, bool), SourceError> {
     let mut out = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| {
-        SourceError::Failed(format!("reading the response: {}", chain(&e.without_url())))
+        // The deepest cause says what happened ("end of file before message length
+        // reached"); the layers above it only repeat that a body was being read.
+        SourceError::Failed(format!("reading the response: {}", innermost(&e)))
     })? {
         if out.len() + chunk.len() > cap {
             let room = cap - out.len();

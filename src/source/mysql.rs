@@ -114,6 +114,13 @@ impl MysqlSource {
         let Some(mut s) = self.idle.take(|s| s.writable == request.allow_writes) else {
             return self.connect(request.allow_writes, limit).await;
         };
+        // A kept session may have died since its last run (the server restarted, or closed
+        // it after `wait_timeout`): one round trip tells, and a dead one is replaced.
+        let ping: BoxFuture<'_, Result<(), sqlx::Error>> = s.conn.ping();
+        if let Err(e) = ping.await {
+            tracing::debug!(target = %self.target, id = s.id, error = %e, "kept session is dead");
+            return self.connect(request.allow_writes, limit).await;
+        }
         if s.limit != limit {
             set_limit(&mut s, limit).await?;
         }

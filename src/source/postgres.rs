@@ -108,6 +108,14 @@ impl PostgresSource {
         let Some(mut s) = self.idle.take(|s| s.writable == request.allow_writes) else {
             return self.connect(request.allow_writes, limit).await;
         };
+        // A kept session may have died since its last run (the server restarted, a proxy
+        // dropped it): one round trip tells, and a dead one is replaced instead of failing
+        // this run.
+        let ping: BoxFuture<'_, Result<(), sqlx::Error>> = s.conn.ping();
+        if let Err(e) = ping.await {
+            tracing::debug!(target = %self.target, pid = s.pid, error = %e, "kept session is dead");
+            return self.connect(request.allow_writes, limit).await;
+        }
         if s.limit != limit {
             let set = format!("SET statement_timeout = {}", limit.as_millis());
             let apply: BoxFuture<'_, Result<PgQueryResult, sqlx::Error>> =

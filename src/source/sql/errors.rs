@@ -51,7 +51,14 @@ pub fn connect_error(e: sqlx::Error, target: &Target) -> SourceError {
 pub fn query_error(e: sqlx::Error) -> SourceError {
     SourceError::Failed(match e {
         sqlx::Error::Database(db) => db.message().to_owned(),
-        sqlx::Error::Io(io) => format!("connection lost: {io}"),
+        sqlx::Error::Io(io) => match io.kind() {
+            // sqlx's own words here are about frame bytes ("expected to read 5 bytes, got 0
+            // bytes at EOF"): say what happened instead.
+            ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset | ErrorKind::BrokenPipe => {
+                "connection lost: closed by the server".to_owned()
+            }
+            _ => format!("connection lost: {io}"),
+        },
         other => other.to_string(),
     })
 }
@@ -116,6 +123,10 @@ mod tests {
                 "failed to lookup address information: Name or service not known"
             ))),
             "cannot resolve host \"127.0.0.1\""
+        );
+        assert_eq!(
+            query_error(io(ErrorKind::UnexpectedEof)).to_string(),
+            "connection lost: closed by the server"
         );
     }
 }
