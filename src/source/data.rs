@@ -5,7 +5,7 @@ use std::io::{BufReader, Cursor};
 use std::sync::Arc;
 
 use arrow_array::RecordBatch;
-use arrow_schema::SchemaRef;
+use arrow_schema::{ArrowError, Schema, SchemaRef};
 use tokio::sync::mpsc;
 
 use super::{BATCH_ROWS, RowSink, SourceError};
@@ -15,50 +15,37 @@ use crate::config::DataFormat;
 pub fn parse(
     bytes: &[u8],
     format: DataFormat,
-    mut each: impl FnMut(RecordBatch) -> bool,
+    each: impl FnMut(RecordBatch) -> bool,
 ) -> Result<(), SourceError> {
     match format {
         DataFormat::Csv => parse_csv(bytes, each),
-        DataFormat::Ndjson => {
-            let (schema, _) =
-                arrow_json::reader::infer_json_schema(BufReader::new(Cursor::new(bytes)), None)
-                    .map_err(|e| SourceError::Parse(format!("NDJSON: {e}")))?;
-            let reader = json_reader(Arc::new(schema))
-                .build(BufReader::new(Cursor::new(bytes)))
-                .map_err(|e| SourceError::Parse(format!("NDJSON: {e}")))?;
-            for batch in reader {
-                if !each(batch.map_err(|e| SourceError::Parse(format!("NDJSON: {e}")))?) {
-                    break;
-                }
-            }
-            Ok(())
-        }
+        DataFormat::Ndjson => parse_ndjson(bytes, each),
         DataFormat::Json => parse_json_array(bytes, each),
     }
 }
 
-/// Rows read to guess the CSV column types: inferring over every row costs more than parsing
-/// them (a regex per field); a later row that contradicts the guess triggers a full inference.
-const CSV_INFER_ROWS: usize = 1000;
+/// Rows read to guess the column types of CSV and NDJSON: inferring over every row costs more
+/// than parsing them; a later row that contradicts the guess triggers a full inference.
+const INFER_ROWS: usize = 1000;
 
-fn parse_csv(bytes: &[u8], mut each: impl FnMut(RecordBatch) -> bool) -> Result<(), SourceError> {
-    let csv_err = |e: arrow_schema::ArrowError| SourceError::Parse(format!("CSV: {e}"));
-    let format = arrow_csv::reader::Format::default().with_header(true);
-    let (sampled, read) = format
-        .infer_schema(Cursor::new(bytes), Some(CSV_INFER_ROWS))
-        .map_err(csv_err)?;
-    if read < CSV_INFER_ROWS {
-        // The sample was the whole file: its types hold for every row.
-        return read_csv(bytes, &format, sampled, &mut each).map_err(csv_err);
+/// Reads under types inferred from the first [`INFER_ROWS`] rows, handing batches to `each`
+/// only once those types held for every row; otherwise infers from every row and reads again.
+fn read_inferred(
+    infer: impl Fn(Option<usize>) -> Result<(Schema, usize), ArrowError>,
+    read: impl Fn(Schema, &mut dyn FnMut(RecordBatch) -> bool) -> Result<(), ArrowError>,
+    each: &mut dyn FnMut(RecordBatch) -> bool,
+) -> Result<(), ArrowError> {
+    let (sampled, rows) = infer(Some(INFER_ROWS))?;
+    if rows < INFER_ROWS {
+        // The sample was everything: its types hold for every row.
+        return read(sampled, each);
     }
-    // Parse ahead under the sampled types; stream only once they held for every row.
     let mut batches = Vec::new();
-    if read_csv(bytes, &format, sampled, &mut |b| {
+    let fits = read(sampled, &mut |b| {
         batches.push(b);
         true
-    })
-    .is_ok()
-    {
+    });
+    if fits.is_ok() {
         for b in batches {
             if !each(b) {
                 break;
@@ -67,18 +54,50 @@ fn parse_csv(bytes: &[u8], mut each: impl FnMut(RecordBatch) -> bool) -> Result<
         return Ok(());
     }
     drop(batches);
-    let (full, _) = format
-        .infer_schema(Cursor::new(bytes), None)
-        .map_err(csv_err)?;
-    read_csv(bytes, &format, full, &mut each).map_err(csv_err)
+    let (full, _) = infer(None)?;
+    read(full, each)
+}
+
+fn parse_csv(bytes: &[u8], mut each: impl FnMut(RecordBatch) -> bool) -> Result<(), SourceError> {
+    let format = arrow_csv::reader::Format::default().with_header(true);
+    read_inferred(
+        |limit| format.infer_schema(Cursor::new(bytes), limit),
+        |schema, each| read_csv(bytes, &format, schema, each),
+        &mut each,
+    )
+    .map_err(|e| SourceError::Parse(format!("CSV: {e}")))
+}
+
+fn parse_ndjson(
+    bytes: &[u8],
+    mut each: impl FnMut(RecordBatch) -> bool,
+) -> Result<(), SourceError> {
+    read_inferred(
+        |limit| arrow_json::reader::infer_json_schema(BufReader::new(Cursor::new(bytes)), limit),
+        |schema, each| {
+            // Strict: a key the sampled schema lacks must fail the read (and so widen the
+            // schema), not be dropped.
+            let reader = json_reader(Arc::new(schema))
+                .with_strict_mode(true)
+                .build(BufReader::new(Cursor::new(bytes)))?;
+            for batch in reader {
+                if !each(batch?) {
+                    break;
+                }
+            }
+            Ok(())
+        },
+        &mut each,
+    )
+    .map_err(|e| SourceError::Parse(format!("NDJSON: {e}")))
 }
 
 fn read_csv(
     bytes: &[u8],
     format: &arrow_csv::reader::Format,
-    schema: arrow_schema::Schema,
+    schema: Schema,
     each: &mut dyn FnMut(RecordBatch) -> bool,
-) -> Result<(), arrow_schema::ArrowError> {
+) -> Result<(), ArrowError> {
     let reader = arrow_csv::ReaderBuilder::new(Arc::new(schema))
         .with_format(format.clone())
         .with_batch_size(BATCH_ROWS)
@@ -218,7 +237,7 @@ mod tests {
     fn a_late_row_that_contradicts_the_sampled_types_is_kept() {
         use std::fmt::Write as _;
         let mut text = String::from("n,s\n");
-        for i in 0..CSV_INFER_ROWS + 10 {
+        for i in 0..INFER_ROWS + 10 {
             let _ = writeln!(text, "{i},x");
         }
         text.push_str("not a number,y\n");
@@ -235,8 +254,44 @@ mod tests {
             true
         })
         .unwrap();
-        assert_eq!(values.len(), CSV_INFER_ROWS + 11);
+        assert_eq!(values.len(), INFER_ROWS + 11);
         assert_eq!(values.last().unwrap(), "not a number");
+    }
+
+    /// Rows and non-null `late` values after `INFER_ROWS + 5` lines of `{"n": i}` and `last`.
+    fn ndjson_after_sample(last: &str) -> (usize, usize) {
+        use std::fmt::Write as _;
+        let mut text = String::new();
+        for i in 0..INFER_ROWS + 5 {
+            let _ = writeln!(text, "{{\"n\": {i}}}");
+        }
+        text.push_str(last);
+        let (mut rows, mut late) = (0, 0);
+        parse(text.as_bytes(), DataFormat::Ndjson, |b| {
+            rows += b.num_rows();
+            late += b
+                .column_by_name("late")
+                .map_or(0, |c| c.len() - c.null_count());
+            true
+        })
+        .unwrap();
+        (rows, late)
+    }
+
+    #[test]
+    fn a_key_first_seen_after_the_sample_is_kept() {
+        assert_eq!(
+            ndjson_after_sample("{\"n\": 7, \"late\": true}\n"),
+            (INFER_ROWS + 6, 1)
+        );
+    }
+
+    #[test]
+    fn a_type_change_after_the_sample_is_kept() {
+        assert_eq!(
+            ndjson_after_sample("{\"n\": \"many\"}\n"),
+            (INFER_ROWS + 6, 0)
+        );
     }
 
     #[test]
