@@ -108,16 +108,21 @@ impl MysqlSource {
         Ok(s)
     }
 
-    /// An idle session fit for `request`, or a new one.
+    /// An idle session fit for `request` that still answers, or a new one. A session the
+    /// server closed while idle (a restart, an idle timeout) is dropped and replaced.
     async fn session(&self, request: &Request) -> Result<Session, SourceError> {
         let limit = session::backstop(request.timeout);
-        let Some(mut s) = self.idle.take(|s| s.writable == request.allow_writes) else {
-            return self.connect(request.allow_writes, limit).await;
-        };
-        if s.limit != limit {
-            set_limit(&mut s, limit).await?;
+        while let Some(mut s) = self.idle.take(|s| s.writable == request.allow_writes) {
+            if let Err(e) = s.conn.ping().await {
+                tracing::debug!(target = %self.target, error = %e, "idle session lost; replacing it");
+                continue;
+            }
+            if s.limit != limit {
+                set_limit(&mut s, limit).await?;
+            }
+            return Ok(s);
         }
-        Ok(s)
+        self.connect(request.allow_writes, limit).await
     }
 
     async fn run_inner(&self, request: &Request, sink: &mut RowSink) -> Result<(), SourceError> {
@@ -253,5 +258,33 @@ impl Source for MysqlSource {
 
     fn describe(&self) -> String {
         format!("mysql: {}", redact::url(&self.url))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_is_redacted_from_descriptions() {
+        let source = MysqlSource::new("mysql://app:s3cret@db:3306/shop", 2).unwrap();
+        assert_eq!(source.describe(), "mysql: mysql://app:***@db:3306/shop");
+        assert!(!format!("{source:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn column_types_pick_their_reader() {
+        let cases = [
+            ("BOOLEAN", Kind::Bool),
+            ("BIGINT UNSIGNED", Kind::Int),
+            ("DECIMAL", Kind::Decimal),
+            ("TIMESTAMP", Kind::Timestamp),
+            ("VARBINARY", Kind::MaybeBytes),
+            ("BIT", Kind::Bytes),
+            ("JSON", Kind::Text),
+        ];
+        for (name, want) in cases {
+            assert_eq!(kind(name), want, "{name}");
+        }
     }
 }

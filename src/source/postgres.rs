@@ -102,20 +102,25 @@ impl PostgresSource {
         })
     }
 
-    /// An idle session fit for `request`, or a new one.
+    /// An idle session fit for `request` that still answers, or a new one. A session the
+    /// server closed while idle (a restart, an idle timeout) is dropped and replaced.
     async fn session(&self, request: &Request) -> Result<Session, SourceError> {
         let limit = session::backstop(request.timeout);
-        let Some(mut s) = self.idle.take(|s| s.writable == request.allow_writes) else {
-            return self.connect(request.allow_writes, limit).await;
-        };
-        if s.limit != limit {
-            let set = format!("SET statement_timeout = {}", limit.as_millis());
-            let apply: BoxFuture<'_, Result<PgQueryResult, sqlx::Error>> =
-                s.conn.execute(set.as_str());
-            apply.await.map_err(errors::query_error)?;
-            s.limit = limit;
+        while let Some(mut s) = self.idle.take(|s| s.writable == request.allow_writes) {
+            if let Err(e) = s.conn.ping().await {
+                tracing::debug!(target = %self.target, error = %e, "idle session lost; replacing it");
+                continue;
+            }
+            if s.limit != limit {
+                let set = format!("SET statement_timeout = {}", limit.as_millis());
+                let apply: BoxFuture<'_, Result<PgQueryResult, sqlx::Error>> =
+                    s.conn.execute(set.as_str());
+                apply.await.map_err(errors::query_error)?;
+                s.limit = limit;
+            }
+            return Ok(s);
         }
-        Ok(s)
+        self.connect(request.allow_writes, limit).await
     }
 
     async fn run_inner(&self, request: &Request, sink: &mut RowSink) -> Result<(), SourceError> {
@@ -225,5 +230,41 @@ impl Source for PostgresSource {
 
     fn describe(&self) -> String {
         format!("postgres: {}", redact::url(&self.url))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_is_redacted_from_descriptions_and_url_errors() {
+        let source = PostgresSource::new("postgres://reader:s3cret@db:5432/shop", 2).unwrap();
+        assert_eq!(
+            source.describe(),
+            "postgres: postgres://reader:***@db:5432/shop"
+        );
+        assert!(!format!("{source:?}").contains("s3cret"));
+        let err = PostgresSource::new("postgres://reader:s3cret@db:port/shop", 2).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid URL postgres://reader:***@db:port/shop: \
+             error with configuration: invalid port number"
+        );
+    }
+
+    #[test]
+    fn column_types_pick_their_reader() {
+        let cases = [
+            ("INT8", Kind::Int),
+            ("NUMERIC", Kind::Decimal),
+            ("TIMESTAMPTZ", Kind::TimestampTz),
+            ("BYTEA", Kind::HexBytes),
+            ("JSONB", Kind::Text),
+            ("UUID", Kind::Text),
+        ];
+        for (name, want) in cases {
+            assert_eq!(kind(name), want, "{name}");
+        }
     }
 }
