@@ -104,7 +104,7 @@ impl MysqlSource {
             limit: Duration::ZERO,
         };
         set_limit(&mut s, limit).await?;
-        tracing::debug!(target = %self.target, id, %version, writable, "mysql session opened");
+        tracing::debug!(server = %self.target, id, %version, writable, "mysql session opened");
         Ok(s)
     }
 
@@ -114,7 +114,7 @@ impl MysqlSource {
         let limit = session::backstop(request.timeout);
         while let Some(mut s) = self.idle.take(|s| s.writable == request.allow_writes) {
             if let Err(e) = s.conn.ping().await {
-                tracing::debug!(target = %self.target, error = %e, "idle session lost; replacing it");
+                tracing::debug!(server = %self.target, error = %e, "idle session lost; replacing it");
                 continue;
             }
             if s.limit != limit {
@@ -236,13 +236,13 @@ async fn kill_query(options: MySqlConnectOptions, target: Target, id: u64) {
         Ok(conn) => conn,
         Err(e) => {
             let why = errors::connect_error(e, &target);
-            tracing::warn!(%target, id, error = %why, "cannot connect to kill a statement");
+            tracing::warn!(server = %target, id, error = %why, "cannot connect to kill a statement");
             return;
         }
     };
     match execute(&mut conn, &format!("KILL QUERY {id}")).await {
-        Ok(()) => tracing::debug!(%target, id, "statement killed on the server"),
-        Err(e) => tracing::warn!(%target, id, error = %e, "KILL QUERY failed"),
+        Ok(()) => tracing::debug!(server = %target, id, "statement killed on the server"),
+        Err(e) => tracing::warn!(server = %target, id, error = %e, "KILL QUERY failed"),
     }
     drop(conn.close().await);
 }

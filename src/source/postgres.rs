@@ -93,7 +93,7 @@ impl PostgresSource {
         let pid: BoxFuture<'_, Result<i32, sqlx::Error>> =
             Box::pin(sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut conn));
         let pid = pid.await.map_err(fail)?;
-        tracing::debug!(target = %self.target, pid, writable, "postgres session opened");
+        tracing::debug!(server = %self.target, pid, writable, "postgres session opened");
         Ok(Session {
             conn,
             pid,
@@ -108,7 +108,7 @@ impl PostgresSource {
         let limit = session::backstop(request.timeout);
         while let Some(mut s) = self.idle.take(|s| s.writable == request.allow_writes) {
             if let Err(e) = s.conn.ping().await {
-                tracing::debug!(target = %self.target, error = %e, "idle session lost; replacing it");
+                tracing::debug!(server = %self.target, error = %e, "idle session lost; replacing it");
                 continue;
             }
             if s.limit != limit {
@@ -203,7 +203,7 @@ async fn cancel_backend(options: PgConnectOptions, target: Target, pid: i32) {
         Ok(conn) => conn,
         Err(e) => {
             let why = errors::connect_error(e, &target);
-            tracing::warn!(%target, pid, error = %why, "cannot connect to cancel a statement");
+            tracing::warn!(server = %target, pid, error = %why, "cannot connect to cancel a statement");
             return;
         }
     };
@@ -213,8 +213,12 @@ async fn cancel_backend(options: PgConnectOptions, target: Target, pid: i32) {
             .fetch_one(&mut conn),
     );
     match cancel.await {
-        Ok(sent) => tracing::debug!(%target, pid, sent, "statement cancelled on the server"),
-        Err(e) => tracing::warn!(%target, pid, error = %errors::query_error(e), "cancel failed"),
+        Ok(sent) => {
+            tracing::debug!(server = %target, pid, sent, "statement cancelled on the server")
+        }
+        Err(e) => {
+            tracing::warn!(server = %target, pid, error = %errors::query_error(e), "cancel failed")
+        }
     }
     drop(conn.close().await);
 }
