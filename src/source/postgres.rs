@@ -214,10 +214,11 @@ async fn cancel_backend(options: PgConnectOptions, target: Target, pid: i32) {
     );
     match cancel.await {
         Ok(sent) => {
-            tracing::debug!(server = %target, pid, sent, "statement cancelled on the server")
+            tracing::debug!(server = %target, pid, sent, "statement cancelled on the server");
         }
         Err(e) => {
-            tracing::warn!(server = %target, pid, error = %errors::query_error(e), "cancel failed")
+            let why = errors::query_error(e);
+            tracing::warn!(server = %target, pid, error = %why, "cancel failed");
         }
     }
     drop(conn.close().await);
