@@ -182,6 +182,12 @@ pub enum KindSpec {
         /// The file.
         path: PathBuf,
     },
+    /// A Redis server; the query says what to read (`HGETALL`, `GET`, `ZRANGE`).
+    Redis {
+        /// `redis://` or `rediss://` URL with optional password and database number (may hold
+        /// a password: display it through `redact`).
+        url: String,
+    },
     /// An HTTP JSON API.
     Http {
         /// URL with an optional `{query}` placeholder.
@@ -221,6 +227,7 @@ impl KindSpec {
             Self::Postgres { .. } => "postgres",
             Self::Mysql { .. } => "mysql",
             Self::Sqlite { .. } => "sqlite",
+            Self::Redis { .. } => "redis",
             Self::Http { .. } => "http",
             Self::Command { .. } => "command",
             Self::File { .. } => "file",

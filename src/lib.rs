@@ -12,6 +12,8 @@
 //! - [`merge`]: schema union with widening, `_source`, sort, dedupe, limit (pure).
 //! - [`output`]: headless formats (table, JSON, NDJSON, CSV), summary, exit codes.
 //! - [`headless`]: the `--once` run.
+//! - [`tui`]: the live dashboard: terminal guard and event loop, the `App` state changed only
+//!   by actions, the sorted/filtered table index, one render module per screen region.
 //! - [`logging`]: tracing to a file, never to the terminal.
 //!
 //! The engine never imports the UI; the UI never spawns source tasks.
@@ -25,4 +27,5 @@ pub mod logging;
 pub mod merge;
 pub mod output;
 pub mod source;
+pub mod tui;
 pub mod value;

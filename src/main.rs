@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use scatter::cli::Cli;
 use scatter::config::{self, Config};
-use scatter::{headless, logging};
+use scatter::{headless, logging, tui};
 
 /// Usage or config error.
 const EXIT_USAGE: u8 = 2;
@@ -46,11 +46,16 @@ fn main() -> ExitCode {
         }
     };
     let format = cli.format.unwrap_or_default();
-    let code = runtime.block_on(async {
-        // Block-buffered: stdout is line-buffered by default, one write per NDJSON row.
-        let mut stdout = std::io::BufWriter::with_capacity(STDOUT_BUFFER, std::io::stdout().lock());
-        headless::run(&config, format, &mut stdout).await
-    });
+    let code = if cli.is_headless(std::io::stdout().is_terminal()) {
+        runtime.block_on(async {
+            // Block-buffered: stdout is line-buffered by default, one write per NDJSON row.
+            let mut stdout =
+                std::io::BufWriter::with_capacity(STDOUT_BUFFER, std::io::stdout().lock());
+            headless::run(&config, format, &mut stdout).await
+        })
+    } else {
+        runtime.block_on(tui::run(config))
+    };
     match code {
         Ok(code) => ExitCode::from(code),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
@@ -75,6 +80,5 @@ fn load(cli: &Cli) -> Result<Config, config::ConfigError> {
             message: "no [[source]] defined".into(),
         });
     }
-    let _ = std::io::stdout().is_terminal();
     Ok(config)
 }

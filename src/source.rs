@@ -1,12 +1,15 @@
 //! The [`Source`] trait every kind implements, what a source is given ([`Request`],
 //! [`RowSink`]) and what it ends in ([`Outcome`], [`SourceError`]). One file per kind below.
 
+mod command;
 mod data;
 mod file;
+mod http;
 mod mysql;
 mod outcome;
 mod postgres;
 pub mod redact;
+mod redis;
 mod sim;
 mod sink;
 pub mod sql;
@@ -21,11 +24,14 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::{KindSpec, SourceSpec};
 
+pub use command::CommandSource;
 pub use data::parse as parse_data;
 pub use file::FileSource;
+pub use http::{BodyEncoding, HttpSource, encode_url_query};
 pub use mysql::MysqlSource;
 pub use outcome::{CancelReason, Outcome, SourceReport, State, TimeoutCause, Timing};
 pub use postgres::PostgresSource;
+pub use redis::{RedisQuery, RedisSource, SCAN_PAGE, parse_query as parse_redis_query};
 pub use sim::SimSource;
 pub use sink::{RowSink, SinkLimits};
 pub use sqlite::SqliteSource;
@@ -33,6 +39,11 @@ pub use sqlite::SqliteSource;
 /// Rows per record batch for sources that build batches row by row: large enough that
 /// per-batch overhead vanishes, small enough that the row count on screen climbs smoothly.
 pub const BATCH_ROWS: usize = 4096;
+
+/// Most bytes read from an HTTP response body or a command's stdout: far above what the row
+/// caps let through as rows, and small enough that a runaway endpoint or program cannot take
+/// the machine's memory. Reading stops at the cap and the run fails.
+pub const MAX_OUTPUT_BYTES: usize = 256 * 1024 * 1024;
 
 /// What one run of a source is asked to do.
 #[derive(Debug, Clone)]
@@ -117,11 +128,20 @@ pub fn build(spec: &SourceSpec) -> Result<Arc<dyn Source>, SourceError> {
         KindSpec::Sqlite { path } => Arc::new(SqliteSource::new(path.clone())),
         KindSpec::Postgres { url, pool } => Arc::new(PostgresSource::new(url, *pool)?),
         KindSpec::Mysql { url, pool } => Arc::new(MysqlSource::new(url, *pool)?),
-        other => {
-            return Err(SourceError::Failed(format!(
-                "kind \"{}\" is not available in this build",
-                other.name()
-            )));
-        }
+        KindSpec::Redis { url } => Arc::new(RedisSource::new(url, &spec.name)?),
+        KindSpec::Http {
+            url,
+            method,
+            headers,
+            body,
+            rows,
+        } => Arc::new(HttpSource::new(
+            url,
+            *method,
+            headers,
+            body.as_deref(),
+            rows,
+        )?),
+        KindSpec::Command { argv, format } => Arc::new(CommandSource::new(argv.clone(), *format)),
     })
 }

@@ -10,8 +10,8 @@ use super::raw::RawSource;
 use super::{ConfigError, DataFormat, HttpMethod, KindSpec, SimSpec};
 
 /// Every kind's name, in the order the docs list them.
-pub const KINDS: [&str; 7] = [
-    "postgres", "mysql", "sqlite", "http", "command", "file", "sim",
+pub const KINDS: [&str; 8] = [
+    "postgres", "mysql", "sqlite", "redis", "http", "command", "file", "sim",
 ];
 
 /// The kind-specific keys each kind accepts.
@@ -19,6 +19,7 @@ fn allowed_keys(kind: &str) -> &'static [&'static str] {
     match kind {
         "postgres" | "mysql" => &["url", "pool"],
         "sqlite" | "file" => &["path"],
+        "redis" => &["url"],
         "http" => &["url", "method", "headers", "body", "rows"],
         "command" => &["argv", "format"],
         "sim" => &["latency", "rows", "error", "fail", "hang", "seed"],
@@ -76,6 +77,9 @@ pub fn kind_spec(ctx: &Ctx<'_>, raw: &RawSource) -> Result<KindSpec, ConfigError
         }
         "sqlite" => Ok(KindSpec::Sqlite {
             path: ctx.path("path", need(ctx, at, kind, "path", raw.path.as_ref())?)?,
+        }),
+        "redis" => Ok(KindSpec::Redis {
+            url: ctx.interpolate("url", need(ctx, at, kind, "url", raw.url.as_ref())?)?,
         }),
         "file" => file_spec(ctx, at, raw),
         "http" => http_spec(ctx, at, raw),

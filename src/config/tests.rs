@@ -170,7 +170,7 @@ fn errors_name_file_line_and_value() {
         ),
         (
             "[[source]]\nname = \"a\"\nkind = \"mongo\"\n",
-            "conf/sources.toml:3: `kind`: unknown kind \"mongo\"; expected one of postgres, mysql, sqlite, http, command, file, sim",
+            "conf/sources.toml:3: `kind`: unknown kind \"mongo\"; expected one of postgres, mysql, sqlite, redis, http, command, file, sim",
         ),
         (
             "[[source]]\nname = \"a\"\nkind = \"postgres\"\nurl = \"postgres://u:${NOPE}@h/db\"\n",

@@ -126,7 +126,8 @@ fn product_batch(rng: &mut Rng, n: usize) -> RecordBatch {
         types.push(TYPES[rng.below(TYPES.len())]);
         makers.push(MAKERS[rng.below(MAKERS.len())]);
         models.push(format!("SIM-{:04}", rng.below(10_000)));
-        prices.push((rng.unit() * 2000.0 * 100.0).round() / 100.0 + 9.99);
+        // Whole cents, divided once, so prices print as 12.34 and not 12.340000000000002.
+        prices.push(((rng.unit() * 2000.0 * 100.0).round() + 999.0) / 100.0);
     }
     let columns: Vec<(&str, ArrayRef)> = vec![
         ("type", Arc::new(StringArray::from(types))),

@@ -1,0 +1,177 @@
+//! The dashboard: a terminal guard and the event loop.
+//!
+//! One `tokio::select!` loop owns the [`App`]: terminal input (crossterm's `EventStream`),
+//! engine events (drained in batches), the frame clock and Ctrl-C. Input becomes
+//! [`Action`]s through the keymap; the app answers with [`Effect`]s the loop carries out
+//! (start a gather with `engine::spawn`, cancel it, re-merge the table on a blocking thread,
+//! quit). The loop never awaits a source: gathers run in their own tasks and only send events,
+//! and merging a large table happens off the loop.
+//!
+//! - `app`: the state and `App::update`; `action`: actions, effects and the keymap;
+//!   `view`: the sorted, filtered index over the merged rows; `ui`: drawing, one module per
+//!   region; `theme`: styles and state symbols (`NO_COLOR` respected).
+
+pub mod action;
+pub mod app;
+pub mod theme;
+pub mod ui;
+pub mod view;
+
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, EventStream};
+use futures_util::StreamExt;
+use ratatui::DefaultTerminal;
+use tokio::sync::mpsc;
+
+pub use action::{Action, Effect};
+pub use app::{App, Rebuilt};
+pub use theme::Theme;
+
+use crate::config::Config;
+use crate::engine::{self, Gather, Plan};
+use crate::event::Event;
+use crate::source::CancelReason;
+
+/// Time between frames: 20 frames a second keeps latencies and bars moving smoothly while
+/// costing well under a millisecond each.
+const FRAME: Duration = Duration::from_millis(50);
+/// Most engine events applied between two frames; the rest wait for the next turn of the
+/// loop, so a burst from a thousand sources cannot starve the keyboard.
+const EVENTS_PER_TURN: usize = 4096;
+/// At quit, how long to wait for the cancelled gather to report its sources' outcomes.
+const GATHER_GRACE: Duration = Duration::from_secs(1);
+/// At quit, how long to wait for sources' cleanup (server-side cancels) to finish.
+const CLEANUP_GRACE: Duration = Duration::from_secs(3);
+/// Room for finished rebuilds; the app runs one at a time, so one would do.
+const REBUILDS_IN_FLIGHT: usize = 2;
+/// Exit code of a normal quit.
+const EXIT_OK: u8 = 0;
+
+/// Puts the terminal in dashboard mode (raw, alternate screen, mouse) and back when dropped,
+/// on every path out of [`run`]; a panic is covered by the hooks `ratatui::init` and
+/// [`TerminalGuard::new`] install.
+struct TerminalGuard {
+    terminal: DefaultTerminal,
+}
+
+impl TerminalGuard {
+    fn new() -> io::Result<Self> {
+        let terminal = ratatui::try_init()?;
+        let ratatui_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = crossterm::execute!(io::stdout(), DisableMouseCapture);
+            ratatui_hook(info);
+        }));
+        crossterm::execute!(io::stdout(), EnableMouseCapture)?;
+        Ok(Self { terminal })
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        let _ = crossterm::execute!(io::stdout(), DisableMouseCapture);
+        ratatui::restore();
+    }
+}
+
+/// Runs the dashboard on `config` until the user quits; returns the exit code.
+pub async fn run(config: Config) -> io::Result<u8> {
+    let plan = Arc::new(Plan::new(&config));
+    let mut app = App::new(config, Arc::clone(&plan), Theme::from_env(), Instant::now());
+    let mut guard = TerminalGuard::new()?;
+    let size = guard.terminal.size()?;
+    app.update(Action::Resize(size.width, size.height));
+    // The running gather, if any; owned here so that it is shut down on every way out of the
+    // loop, errors included.
+    let mut gather: Option<Gather> = None;
+    let outcome = event_loop(&mut guard.terminal, &mut app, &mut gather).await;
+    drop(guard);
+    shut_down(gather, app.plan()).await;
+    outcome.map(|()| EXIT_OK)
+}
+
+/// The loop proper, until the app asks to quit or the terminal fails.
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    gather: &mut Option<Gather>,
+) -> io::Result<()> {
+    // Engine -> loop. Every gather gets a clone of `events_tx`; this loop is the only
+    // receiver. The loop keeps `events_tx` itself, so `recv` never reports a closed channel;
+    // events of superseded gathers still arrive and the app drops them by generation.
+    let (events_tx, mut events_rx) = mpsc::channel::<Event>(engine::EVENT_CHANNEL);
+    // Rebuild threads -> loop: each blocking merge job sends its result here, once. The loop
+    // keeps `rebuilt_tx` (cloned into each job), so the channel never closes.
+    let (rebuilt_tx, mut rebuilt_rx) = mpsc::channel::<Rebuilt>(REBUILDS_IN_FLIGHT);
+    let mut input = EventStream::new();
+    let mut frames = tokio::time::interval(FRAME);
+    frames.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let mut effect = app.update(Action::Run);
+    loop {
+        if let Some(e) = effect.take() {
+            match e {
+                Effect::Quit => return Ok(()),
+                Effect::Cancel(reason) => {
+                    if let Some(g) = gather.as_ref() {
+                        g.cancel(reason);
+                    }
+                }
+                Effect::Rebuild(job) => {
+                    let tx = rebuilt_tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let _ = tx.blocking_send(job.run());
+                    });
+                }
+                Effect::Spawn { plan, generation } => {
+                    if let Some(old) = gather.take() {
+                        old.cancel(CancelReason::Superseded);
+                    }
+                    tracing::info!(generation, "run");
+                    *gather = Some(engine::spawn(plan, generation, events_tx.clone()));
+                }
+            }
+            continue;
+        }
+        tokio::select! {
+            _ = frames.tick() => {
+                effect = app.update(Action::Tick(Instant::now()));
+                terminal.draw(|frame| ui::render(app, frame))?;
+            }
+            Some(term) = input.next() => {
+                let term = term?;
+                if let Some(action) = action::map(&term, app.key_mode()) {
+                    effect = app.update(action);
+                }
+            }
+            Some(event) = events_rx.recv() => {
+                effect = app.update(Action::Engine(event));
+                let mut drained = 1;
+                while effect.is_none() && drained < EVENTS_PER_TURN {
+                    let Ok(event) = events_rx.try_recv() else { break };
+                    effect = app.update(Action::Engine(event));
+                    drained += 1;
+                }
+            }
+            Some(rebuilt) = rebuilt_rx.recv() => {
+                effect = app.update(Action::Rebuilt(Box::new(rebuilt)));
+            }
+            _ = &mut ctrl_c => effect = Some(Effect::Quit),
+        }
+    }
+}
+
+/// Cancels the gather still running (reason: shutting down), gives it a moment to record
+/// its sources' outcomes, then waits briefly for sources' cleanup (server-side cancels).
+async fn shut_down(gather: Option<Gather>, plan: &Plan) {
+    if let Some(g) = gather {
+        g.cancel(CancelReason::Shutdown);
+        let _ = tokio::time::timeout(GATHER_GRACE, g.join()).await;
+    }
+    plan.cleanup.close();
+    let _ = tokio::time::timeout(CLEANUP_GRACE, plan.cleanup.wait()).await;
+}

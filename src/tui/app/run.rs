@@ -1,0 +1,129 @@
+//! Starting, cancelling and re-running gathers: the run, watch and pause controls, the
+//! confirmation before writes, and the line editor's Enter and Esc.
+
+use std::sync::Arc;
+
+use super::{App, DEFAULT_WATCH, InputKind};
+use crate::engine::Plan;
+use crate::source::CancelReason;
+use crate::tui::action::Effect;
+
+impl App {
+    /// Runs now, or asks first when writes are allowed.
+    pub(super) fn request_run(&mut self) -> Option<Effect> {
+        if self.allow_writes() {
+            self.confirm = true;
+            return None;
+        }
+        Some(self.start_run())
+    }
+
+    /// Starts a new run (a new generation): every source back to pending.
+    pub(super) fn start_run(&mut self) -> Effect {
+        self.generation += 1;
+        self.backlog.clear();
+        for (view, planned) in self.sources.iter_mut().zip(&self.plan.sources) {
+            view.reset(&planned.query);
+        }
+        self.is_running = true;
+        self.run_started = Some(self.now);
+        self.next_run = None;
+        Effect::Spawn {
+            plan: Arc::clone(&self.plan),
+            generation: self.generation,
+        }
+    }
+
+    /// Esc: asks the loop to cancel the running gather, if one runs.
+    pub(super) fn cancel(&mut self) -> Option<Effect> {
+        if self.is_running {
+            self.post(String::from("cancelling the running gather"));
+            Some(Effect::Cancel(CancelReason::User))
+        } else {
+            None
+        }
+    }
+
+    /// `w`: watch mode on (running now unless a run is going) or off.
+    pub(super) fn toggle_watch(&mut self) -> Option<Effect> {
+        self.is_watching = !self.is_watching;
+        let every = *self.watch.get_or_insert(DEFAULT_WATCH);
+        if !self.is_watching {
+            self.next_run = None;
+            self.post(String::from("watch off"));
+            return None;
+        }
+        self.post(format!(
+            "watch on: every {}",
+            humantime::format_duration(every)
+        ));
+        if self.is_running {
+            None
+        } else {
+            self.request_run()
+        }
+    }
+
+    /// `p`: freezes the display; on resume, applies the events that arrived meanwhile.
+    pub(super) fn toggle_pause(&mut self) -> Option<Effect> {
+        self.is_paused = !self.is_paused;
+        let mut effect = None;
+        if !self.is_paused {
+            for event in std::mem::take(&mut self.backlog) {
+                effect = self.on_engine(event).or(effect);
+            }
+        }
+        effect
+    }
+
+    /// Enter: yes to the confirmation, or accept the line being edited.
+    pub(super) fn submit(&mut self) -> Option<Effect> {
+        if self.confirm {
+            self.confirm = false;
+            return Some(self.start_run());
+        }
+        let input = self.input.take()?;
+        match input.kind {
+            InputKind::Filter => {
+                self.apply_filter(input.text);
+                None
+            }
+            InputKind::Query => {
+                let query = input.text.trim().to_owned();
+                if query.is_empty() {
+                    self.post_error(String::from("the query is empty; nothing was run"));
+                    return None;
+                }
+                self.set_query(query);
+                self.request_run()
+            }
+        }
+    }
+
+    /// Esc while asking or editing: no to the confirmation, or abandon the edit (restoring
+    /// the filter as it was).
+    pub(super) fn dismiss(&mut self) {
+        if self.confirm {
+            self.confirm = false;
+            self.post(String::from("not run"));
+            return;
+        }
+        if let Some(input) = self.input.take()
+            && input.kind == InputKind::Filter
+            && self.filter != self.filter_before
+        {
+            let before = self.filter_before.clone();
+            self.apply_filter(before);
+        }
+    }
+
+    /// Uses `query` for the next runs: a clone of the plan with the query set; the old rows
+    /// and the changed-row baseline no longer apply.
+    pub(super) fn set_query(&mut self, query: String) {
+        let mut plan = Plan::clone(&self.plan);
+        plan.set_query(&self.config, &query);
+        self.plan = Arc::new(plan);
+        self.query = query;
+        self.discard_rows();
+    }
+}

@@ -1,0 +1,88 @@
+//! The top two lines: the query and the run, then the sources counted by state.
+
+use std::fmt::Write as _;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::duration;
+use crate::source::State;
+use crate::tui::app::App;
+use crate::tui::theme::{self, Theme};
+
+/// Query on the left; run number, watch state and elapsed time on the right.
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let right = run_status(app);
+    let room = usize::from(area.width).saturating_sub(right.chars().count() + 9);
+    let query = super::fit(&app.query.replace('\n', " "), room);
+    let left = Line::from(vec![Span::styled(" query ", t.title()), Span::raw(query)]);
+    frame.render_widget(Paragraph::new(left), area);
+    let status = Line::from(Span::styled(right, status_style(app, t))).right_aligned();
+    frame.render_widget(Paragraph::new(status), area);
+}
+
+fn status_style(app: &App, t: Theme) -> ratatui::style::Style {
+    if app.is_paused { t.key() } else { t.dim() }
+}
+
+/// `run 3 · watch 5s (next in 2 s) · 1.23 s` and a `PAUSED` mark.
+fn run_status(app: &App) -> String {
+    let mut parts = Vec::new();
+    if app.is_paused {
+        parts.push(String::from("PAUSED"));
+    }
+    if app.generation > 0 {
+        parts.push(format!("run {}", app.generation));
+    }
+    if app.is_watching {
+        let every = app.watch.map(|w| humantime::format_duration(w).to_string());
+        let mut s = format!("watch {}", every.unwrap_or_default());
+        if let Some(next) = app.next_run {
+            let left = next.saturating_duration_since(app.now);
+            let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+            let _ = write!(s, " (next in {secs} s)");
+        }
+        parts.push(s);
+    }
+    if app.allow_writes() {
+        parts.push(String::from("WRITES ALLOWED"));
+    }
+    let elapsed = duration(app.elapsed());
+    parts.push(if app.is_running {
+        format!("{elapsed} …")
+    } else {
+        elapsed
+    });
+    format!("{} ", parts.join(" · "))
+}
+
+/// `sources 7   ✓ ok 4 · ◐ running 0 · ...`, compact on narrow terminals.
+pub fn render_counts(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let counts = app.counts();
+    let compact = area.width < 120;
+    let mut spans = vec![
+        Span::styled(" sources ", t.title()),
+        Span::raw(format!("{}", app.sources.len())),
+        Span::raw(if compact { "  " } else { "   " }),
+    ];
+    for (i, (state, n)) in counts.iter().enumerate() {
+        if *state == State::Skipped && *n == 0 {
+            continue;
+        }
+        if i > 0 {
+            spans.push(Span::styled(if compact { " " } else { " · " }, t.dim()));
+        }
+        let style = if *n == 0 { t.dim() } else { t.state(*state) };
+        let text = if compact {
+            format!("{}{n}", theme::symbol(*state))
+        } else {
+            format!("{} {} {n}", theme::symbol(*state), theme::label(*state))
+        };
+        spans.push(Span::styled(text, style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -1,0 +1,139 @@
+//! The sources panel: one line per source with its state, kind, latency, rows and message;
+//! in watch mode also a latency sparkline and p50/p95 over recent runs.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::{duration, pad};
+use crate::source::State;
+use crate::tui::app::{App, Focus, SourceView};
+use crate::tui::theme;
+
+/// Width of the sparkline (runs shown).
+const SPARK_RUNS: usize = 8;
+/// Width of the watch-mode column: sparkline, p50 and p95 (`▁▃█▂ p50 12ms p95 20ms`).
+const WATCH_WIDTH: usize = SPARK_RUNS + 20;
+
+/// Draws the panel, scrolled so the selected source is on screen.
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let focused = app.focus == Focus::Sources;
+    let block = Block::bordered()
+        .border_style(t.border(focused))
+        .title(Span::styled(" sources ", t.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let rows = usize::from(inner.height);
+    if rows == 0 {
+        return;
+    }
+    let first = app.selected.saturating_sub(rows - 1);
+    let name_width = app
+        .sources
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 20);
+    let width = usize::from(inner.width);
+    let lines: Vec<Line> = app
+        .sources
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(rows)
+        .map(|(i, s)| {
+            let line = source_line(app, s, name_width, width);
+            if focused && i == app.selected {
+                line.style(t.selected())
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn source_line<'a>(app: &App, s: &'a SourceView, name_width: usize, width: usize) -> Line<'a> {
+    let t = app.theme;
+    let state_style = t.state(s.state);
+    let mut spans = vec![
+        Span::styled(format!("{} ", theme::symbol(s.state)), state_style),
+        Span::raw(pad(&s.name, name_width, false)),
+        Span::raw(" "),
+    ];
+    let narrow = width < 50;
+    if !narrow {
+        spans.push(Span::styled(pad(s.kind, 8, false), t.dim()));
+    }
+    spans.push(Span::styled(
+        pad(theme::label(s.state), 10, false),
+        state_style,
+    ));
+    if narrow {
+        return Line::from(spans);
+    }
+    let latency = s.latency(app.elapsed()).map(duration).unwrap_or_default();
+    spans.push(Span::raw(pad(&latency, 8, true)));
+    spans.push(Span::raw(pad(&rows_text(s), 13, true)));
+    let used: usize = 2 + name_width + 1 + 8 + 10 + 8 + 13;
+    let mut room = width.saturating_sub(used + 2);
+    // A failed source shows why rather than its past latencies (the details have both).
+    let has_latencies = !s.ok_latencies().is_empty() && s.message().is_none();
+    if app.is_watching && has_latencies && room >= WATCH_WIDTH + 2 {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(
+            pad(&watch_text(s), WATCH_WIDTH, false),
+            t.number(),
+        ));
+        room -= WATCH_WIDTH + 2;
+    }
+    if let Some(message) = s.message() {
+        let style = if s.state == State::Error {
+            t.error()
+        } else {
+            t.dim()
+        };
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(
+            super::fit(&message.replace('\n', " "), room),
+            style,
+        ));
+    }
+    Line::from(spans)
+}
+
+/// `3 rows`, `no rows` for an ok run that returned none, `-` for a failed one.
+fn rows_text(s: &SourceView) -> String {
+    match s.state {
+        State::Ok if s.rows == 0 => String::from("no rows"),
+        State::Ok | State::Running => super::rows(s.rows),
+        State::Pending | State::Skipped => String::new(),
+        _ if s.rows > 0 => super::rows(s.rows),
+        _ => String::from("-"),
+    }
+}
+
+/// The sparkline and p50/p95 over recent `ok` runs: `▁▃█▂ p50 12ms p95 20ms`.
+fn watch_text(s: &SourceView) -> String {
+    let latencies = s.ok_latencies();
+    let spark = super::sparkline(&latencies, SPARK_RUNS);
+    let stats = match (s.percentile(50), s.percentile(95)) {
+        (Some(p50), Some(p95)) => format!("p50 {} p95 {}", short(p50), short(p95)),
+        _ => String::new(),
+    };
+    format!("{spark:SPARK_RUNS$} {stats}")
+}
+
+/// A duration in at most 5 characters: `12ms`, `1.5s`, `12s`, `3m`.
+fn short(d: std::time::Duration) -> String {
+    let ms = d.as_millis();
+    match ms {
+        0..1000 => format!("{ms}ms"),
+        1000..10_000 => format!("{:.1}s", d.as_secs_f64()),
+        10_000..600_000 => format!("{}s", d.as_secs()),
+        _ => format!("{}m", d.as_secs() / 60),
+    }
+}

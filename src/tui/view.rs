@@ -1,0 +1,367 @@
+//! The results table's model: the merged rows, an index of them in the current sort order
+//! with the filter applied, and the rows changed since the previous run. Building it is
+//! O(rows) and happens a few times a second at most; drawing a frame reads only the rows on
+//! screen through [`TableView::row`].
+
+use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
+
+use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+use arrow_cast::display::{ArrayFormatter, FormatOptions};
+use arrow_ord::sort::{SortColumn, SortOptions, lexsort_to_indices};
+use arrow_schema::{ArrowError, DataType};
+
+use crate::merge::{self, MergeSpec, SortKey};
+
+/// Text shown for a null cell.
+pub const NULL: &str = "-";
+
+/// The merged table as the dashboard shows it.
+#[derive(Debug, Clone)]
+pub struct TableView {
+    /// All merged rows (deduped and limited as configured), `_source` last.
+    batch: RecordBatch,
+    /// Row numbers of `batch` in the current sort order.
+    order: Vec<u32>,
+    /// `order` with the filter applied: what the table shows, top to bottom.
+    visible: Vec<u32>,
+    /// The lowercased filter text; empty = every row.
+    filter: String,
+    /// Per row of `batch`: not present in the previous run. `None` without a previous run.
+    changed: Option<Vec<bool>>,
+    /// Rows before the configured limit.
+    pub total: usize,
+    /// Merge warnings (a sort key no source has).
+    pub warnings: Vec<String>,
+}
+
+impl Default for TableView {
+    fn default() -> Self {
+        Self {
+            batch: RecordBatch::new_empty(merge::union_schema([])),
+            order: Vec::new(),
+            visible: Vec::new(),
+            filter: String::new(),
+            changed: None,
+            total: 0,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+impl TableView {
+    /// Merges `inputs` (source name, batches) as `spec` says; the result is sorted by
+    /// `spec.sort` and filtered by `filter`.
+    pub fn build(
+        inputs: &[(&str, &[RecordBatch])],
+        spec: &MergeSpec,
+        filter: &str,
+    ) -> Result<Self, ArrowError> {
+        let merged = merge::merge(inputs, spec)?;
+        let n = merged.batch.num_rows() as u32;
+        let mut view = Self {
+            batch: merged.batch,
+            order: (0..n).collect(),
+            visible: Vec::new(),
+            filter: String::new(),
+            changed: None,
+            total: merged.total,
+            warnings: merged.warnings,
+        };
+        view.set_filter(filter)?;
+        Ok(view)
+    }
+
+    /// Re-sorts the rows by `keys` (keys naming no column are skipped), keeping the filter.
+    pub fn sort(&mut self, keys: &[SortKey]) -> Result<(), ArrowError> {
+        let columns: Vec<SortColumn> = keys
+            .iter()
+            .filter_map(|key| {
+                self.batch
+                    .column_by_name(&key.column)
+                    .map(|values| SortColumn {
+                        values: Arc::clone(values),
+                        options: Some(SortOptions {
+                            descending: key.descending,
+                            nulls_first: false,
+                        }),
+                    })
+            })
+            .collect();
+        self.order = if columns.is_empty() || self.batch.num_rows() == 0 {
+            (0..self.batch.num_rows() as u32).collect()
+        } else {
+            lexsort_to_indices(&columns, None)?.values().to_vec()
+        };
+        self.apply_filter(self.matches()?.as_deref());
+        Ok(())
+    }
+
+    /// Shows only rows where some cell contains `filter` (case-insensitive); empty shows all.
+    pub fn set_filter(&mut self, filter: &str) -> Result<(), ArrowError> {
+        self.filter = filter.to_lowercase();
+        let matches = self.matches()?;
+        self.apply_filter(matches.as_deref());
+        Ok(())
+    }
+
+    /// Per row of `batch`, whether it matches the filter; `None` when there is no filter.
+    fn matches(&self) -> Result<Option<Vec<bool>>, ArrowError> {
+        if self.filter.is_empty() {
+            return Ok(None);
+        }
+        let mut hit = vec![false; self.batch.num_rows()];
+        for column in self.batch.columns() {
+            let text = arrow_cast::cast(column, &DataType::Utf8)?;
+            let text = text
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .expect("cast to Utf8 gives a StringArray");
+            for (row, value) in text.iter().enumerate() {
+                if !hit[row] && value.is_some_and(|v| contains_lowercase(v, &self.filter)) {
+                    hit[row] = true;
+                }
+            }
+        }
+        Ok(Some(hit))
+    }
+
+    fn apply_filter(&mut self, matches: Option<&[bool]>) {
+        self.visible = match matches {
+            None => self.order.clone(),
+            Some(m) => self
+                .order
+                .iter()
+                .copied()
+                .filter(|&r| m[r as usize])
+                .collect(),
+        };
+    }
+
+    /// Rows shown (after the filter).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.visible.len()
+    }
+
+    /// Whether no row is shown.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.visible.is_empty()
+    }
+
+    /// Rows merged (before the filter).
+    #[must_use]
+    pub fn merged_rows(&self) -> usize {
+        self.batch.num_rows()
+    }
+
+    /// Column names, `_source` last.
+    #[must_use]
+    pub fn columns(&self) -> Vec<String> {
+        self.batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    }
+
+    /// Whether column `i` holds numbers (right-aligned on screen).
+    #[must_use]
+    pub fn is_numeric(&self, i: usize) -> bool {
+        let t = self.batch.schema().field(i).data_type().clone();
+        t.is_numeric()
+    }
+
+    /// The formatted cells of visible rows `from..from + count` for columns `columns`, with
+    /// whether each row changed since the previous run. Only these rows are formatted.
+    pub fn rows(
+        &self,
+        from: usize,
+        count: usize,
+        columns: &[usize],
+    ) -> Result<Vec<(bool, Vec<String>)>, ArrowError> {
+        let options = FormatOptions::default().with_null(NULL);
+        let formatters = columns
+            .iter()
+            .map(|&c| ArrayFormatter::try_new(self.batch.column(c).as_ref(), &options))
+            .collect::<Result<Vec<_>, _>>()?;
+        let end = (from + count).min(self.visible.len());
+        let start = from.min(end);
+        Ok(self.visible[start..end]
+            .iter()
+            .map(|&r| {
+                let r = r as usize;
+                let cells = formatters.iter().map(|f| f.value(r).to_string()).collect();
+                (self.is_changed(r), cells)
+            })
+            .collect())
+    }
+
+    /// The visible rows as one batch in display order (for export).
+    pub fn to_batch(&self) -> Result<RecordBatch, ArrowError> {
+        let indices = arrow_array::UInt32Array::from(self.visible.clone());
+        arrow_select::take::take_record_batch(&self.batch, &indices)
+    }
+
+    fn is_changed(&self, row: usize) -> bool {
+        self.changed.as_ref().is_some_and(|c| c[row])
+    }
+
+    /// How many rows are marked changed.
+    #[must_use]
+    pub fn changed_rows(&self) -> usize {
+        self.changed
+            .as_ref()
+            .map_or(0, |c| c.iter().filter(|&&x| x).count())
+    }
+
+    /// A fingerprint of every row (all columns, `_source` included), to compare runs.
+    pub fn fingerprints(&self) -> Result<HashSet<u64>, ArrowError> {
+        Ok(self.row_hashes()?.into_iter().collect())
+    }
+
+    /// Marks the rows whose fingerprint is not in `previous`.
+    pub fn mark_changed(&mut self, previous: &HashSet<u64>) -> Result<(), ArrowError> {
+        let hashes = self.row_hashes()?;
+        self.changed = Some(hashes.iter().map(|h| !previous.contains(h)).collect());
+        Ok(())
+    }
+
+    fn row_hashes(&self) -> Result<Vec<u64>, ArrowError> {
+        if self.batch.num_rows() == 0 {
+            return Ok(Vec::new());
+        }
+        let columns: Vec<ArrayRef> = self.batch.columns().to_vec();
+        let fields = columns
+            .iter()
+            .map(|c| arrow_row::SortField::new(c.data_type().clone()))
+            .collect();
+        let rows = arrow_row::RowConverter::new(fields)?.convert_columns(&columns)?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                let mut h = DefaultHasher::new();
+                row.as_ref().hash(&mut h);
+                h.finish()
+            })
+            .collect())
+    }
+}
+
+/// Whether `haystack` contains `needle_lower` (already lowercase), ignoring case; no
+/// allocation for ASCII text.
+fn contains_lowercase(haystack: &str, needle_lower: &str) -> bool {
+    if haystack.is_ascii() && needle_lower.is_ascii() {
+        let (h, n) = (haystack.as_bytes(), needle_lower.as_bytes());
+        n.len() <= h.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+    } else {
+        haystack.to_lowercase().contains(needle_lower)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{Float64Array, Int64Array};
+    use arrow_schema::{Field, Schema};
+
+    fn batch(models: &[&str], prices: &[f64]) -> RecordBatch {
+        let schema = Schema::new(vec![
+            Field::new("model", DataType::Utf8, true),
+            Field::new("price", DataType::Float64, true),
+        ]);
+        RecordBatch::try_new(
+            Arc::new(schema),
+            vec![
+                Arc::new(StringArray::from(models.to_vec())),
+                Arc::new(Float64Array::from(prices.to_vec())),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn cells(view: &TableView) -> Vec<Vec<String>> {
+        let all: Vec<usize> = (0..view.columns().len()).collect();
+        view.rows(0, usize::MAX / 2, &all)
+            .unwrap()
+            .into_iter()
+            .map(|(_, c)| c)
+            .collect()
+    }
+
+    fn key(column: &str, descending: bool) -> SortKey {
+        SortKey {
+            column: column.into(),
+            descending,
+        }
+    }
+
+    #[test]
+    fn builds_sorted_then_resorts_and_filters() {
+        let a = [batch(&["b", "a"], &[2.0, 1.0])];
+        let b = [batch(&["C"], &[3.0])];
+        let spec = MergeSpec {
+            sort: vec![key("price", true)],
+            ..MergeSpec::default()
+        };
+        let mut view = TableView::build(&[("x", &a), ("y", &b)], &spec, "").unwrap();
+        assert_eq!(view.columns(), ["model", "price", "_source"]);
+        assert_eq!(cells(&view)[0], ["C", "3.0", "y"]);
+        view.sort(&[key("model", false)]).unwrap();
+        let models: Vec<_> = cells(&view).into_iter().map(|r| r[0].clone()).collect();
+        assert_eq!(models, ["C", "a", "b"]);
+        view.set_filter("c").unwrap();
+        assert_eq!(cells(&view), [["C", "3.0", "y"]]);
+        view.set_filter("X").unwrap();
+        assert_eq!(
+            view.len(),
+            2,
+            "matches the _source column too, ignoring case"
+        );
+        view.sort(&[key("price", false)]).unwrap();
+        assert_eq!(
+            cells(&view)[0],
+            ["a", "1.0", "x"],
+            "the filter survives a re-sort"
+        );
+    }
+
+    #[test]
+    fn rows_formats_only_the_window_asked_for() {
+        let ints = Int64Array::from_iter_values(0..1000);
+        let schema = Schema::new(vec![Field::new("n", DataType::Int64, false)]);
+        let b = [RecordBatch::try_new(Arc::new(schema), vec![Arc::new(ints)]).unwrap()];
+        let view = TableView::build(&[("s", &b)], &MergeSpec::default(), "").unwrap();
+        let window = view.rows(995, 10, &[0]).unwrap();
+        assert_eq!(window.len(), 5);
+        assert_eq!(window[0].1, ["995"]);
+        assert!(view.rows(2000, 10, &[0]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn marks_rows_not_in_the_previous_run() {
+        let first = [batch(&["a", "b"], &[1.0, 2.0])];
+        let before = TableView::build(&[("s", &first)], &MergeSpec::default(), "").unwrap();
+        let second = [batch(&["a", "b"], &[1.0, 2.5])];
+        let mut after = TableView::build(&[("s", &second)], &MergeSpec::default(), "").unwrap();
+        after.mark_changed(&before.fingerprints().unwrap()).unwrap();
+        let marks: Vec<bool> = after
+            .rows(0, 10, &[0])
+            .unwrap()
+            .iter()
+            .map(|r| r.0)
+            .collect();
+        assert_eq!(marks, [false, true]);
+        assert_eq!(after.changed_rows(), 1);
+    }
+
+    #[test]
+    fn case_insensitive_contains() {
+        assert!(contains_lowercase("MacBook Pro", "book"));
+        assert!(!contains_lowercase("Mac", "macbook"));
+        assert!(contains_lowercase("Ärger", "ärg"));
+    }
+}

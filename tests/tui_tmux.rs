@@ -1,0 +1,233 @@
+//! End to end: the real binary on the demo `sources.toml` in a tmux pane of 140×45. It must
+//! show every source's final state and the rows sorted by price, filter with `/`, quit on `q`
+//! with exit code 0, and leave the terminal as it found it (no alternate screen, no raw mode).
+//! Skips, saying why, when tmux is not installed.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A tmux server of our own (`-L`), killed when the test ends, pass or fail.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn capture(&self) -> String {
+        self.cmd(&["capture-pane", "-p", "-t", "e2e"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e"];
+        args.extend_from_slice(keys);
+        self.cmd(&args);
+    }
+
+    /// Waits until the screen satisfies `ok`; panics with the last screen after `limit`.
+    fn wait_for(&self, what: &str, limit: Duration, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture();
+            if ok(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+/// The prices in the results table, top to bottom (nulls, shown as `-`, skipped).
+fn prices(screen: &str) -> Vec<f64> {
+    let lines: Vec<&str> = screen.lines().collect();
+    let header = lines
+        .iter()
+        .position(|l| l.contains("price ↑1"))
+        .expect("the results header shows the sort");
+    let at = lines[header].find("price ↑1").unwrap();
+    let end = lines[header][..at].chars().count() + "price ↑1".chars().count();
+    lines[header + 1..]
+        .iter()
+        .take_while(|l| l.starts_with("│ "))
+        .filter_map(|l| {
+            let cell: String = l.chars().take(end).collect();
+            cell.split_whitespace().last()?.parse().ok()
+        })
+        .collect()
+}
+
+fn line_of<'a>(screen: &'a str, name: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.starts_with('│') && l.contains(&format!(" {name} ")))
+        .unwrap_or_else(|| panic!("no line for {name}:\n{screen}"))
+}
+
+/// The binary running on the demo in a fresh tmux server, with files for its exit status and
+/// the terminal settings after it exits.
+struct Session {
+    tmux: Tmux,
+    status: std::path::PathBuf,
+    stty: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Session {
+    /// `None` (after saying why) when tmux is not installed.
+    fn start(name: &str) -> Option<Self> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            eprintln!("skipped: tmux is not installed (apt-get install tmux)");
+            return None;
+        }
+        let root = env!("CARGO_MANIFEST_DIR");
+        let bin = env!("CARGO_BIN_EXE_scatter");
+        let dir = tempfile::tempdir().unwrap();
+        let status = dir.path().join("status");
+        let stty = dir.path().join("stty");
+        let log = dir.path().join("log");
+        let script = format!(
+            "cd {root} && {bin} -c sources.toml --log-file {log}; echo \"exit=$?\" > {status}; \
+             stty -a > {stty}; sleep 60",
+            log = log.display(),
+            status = status.display(),
+            stty = stty.display(),
+        );
+        let tmux = Tmux {
+            socket: format!("scatter-{name}-{}", std::process::id()),
+        };
+        tmux.cmd(&[
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            "140",
+            "-y",
+            "45",
+            "sh",
+            "-c",
+            &script,
+        ]);
+        Some(Self {
+            tmux,
+            status,
+            stty,
+            _dir: dir,
+        })
+    }
+
+    /// Waits for the process to exit; checks it exited 0 and left the terminal as it was.
+    fn assert_clean_exit(&self) {
+        let start = Instant::now();
+        while !status_written(&self.status) {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "no exit after quitting"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert_eq!(
+            std::fs::read_to_string(&self.status).unwrap().trim(),
+            "exit=0"
+        );
+        let stty = std::fs::read_to_string(&self.stty).unwrap();
+        assert!(
+            stty.contains(" icanon") && !stty.contains("-icanon"),
+            "raw mode left on: {stty}"
+        );
+        assert!(
+            stty.contains(" echo ") && !stty.contains("-echo "),
+            "echo left off: {stty}"
+        );
+        let tmux = &self.tmux;
+        let alternate = tmux.cmd(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"]);
+        assert_eq!(alternate.trim(), "0", "the alternate screen was left");
+        let mouse = tmux.cmd(&["display-message", "-p", "-t", "e2e", "#{mouse_any_flag}"]);
+        assert_eq!(mouse.trim(), "0", "mouse capture was left on");
+    }
+}
+
+#[test]
+fn demo_dashboard_in_tmux() {
+    let Some(session) = Session::start("demo") else {
+        return;
+    };
+    let tmux = &session.tmux;
+    let screen = tmux.wait_for("every source to finish", Duration::from_secs(20), |s| {
+        s.contains("○ pending 0") && s.contains("◐ running 0") && s.contains("results")
+    });
+    assert!(line_of(&screen, "catalog-eu").contains("ok"), "{screen}");
+    assert!(
+        line_of(&screen, "catalog-us").contains("7 rows"),
+        "{screen}"
+    );
+    assert!(
+        line_of(&screen, "mongodb").contains("timed out"),
+        "{screen}"
+    );
+    assert!(
+        line_of(&screen, "redis").contains("key eviction"),
+        "{screen}"
+    );
+    assert!(line_of(&screen, "warehouse").contains("ok"), "{screen}");
+    let p = prices(&screen);
+    assert!(p.len() >= 10, "rows on screen: {p:?}\n{screen}");
+    assert!(p.windows(2).all(|w| w[0] <= w[1]), "sorted by price: {p:?}");
+
+    tmux.keys(&["/", "sony", "Enter"]);
+    let screen = tmux.wait_for("the filter", Duration::from_secs(5), |s| {
+        s.contains("filter \"sony\"")
+    });
+    let rows: Vec<&str> = screen
+        .lines()
+        .skip_while(|l| !l.contains("price ↑1"))
+        .skip(1)
+        .take_while(|l| l.starts_with("│ ") && !l.trim_matches(['│', ' ']).is_empty())
+        .collect();
+    assert!(!rows.is_empty(), "{screen}");
+    assert!(
+        rows.iter().all(|r| r.to_lowercase().contains("sony")),
+        "{rows:#?}"
+    );
+
+    tmux.keys(&["q"]);
+    session.assert_clean_exit();
+}
+
+#[test]
+fn ctrl_c_during_a_run_quits_cleanly() {
+    let Some(session) = Session::start("ctrl-c") else {
+        return;
+    };
+    let tmux = &session.tmux;
+    tmux.wait_for("the run to start", Duration::from_secs(20), |s| {
+        s.contains("run 1") && s.contains("◐ running") && !s.contains("◐ running 0")
+    });
+    tmux.keys(&["C-c"]);
+    session.assert_clean_exit();
+}
+
+fn status_written(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|s| s.ends_with('\n'))
+}
