@@ -112,6 +112,7 @@ impl Column {
             (Self::Int(v), Cell::Int(i)) => v.push(Some(i)),
             (Self::Float(v), Cell::Float(f)) => v.push(Some(f)),
             (Self::Float(v), Cell::Int(i)) => v.push(Some(i as f64)),
+            (Self::Text(v), Cell::Text(s)) => v.push(Some(s)),
             (Self::Text(v), c) => v.push(c.to_text()),
             (Self::Date(v), Cell::Date(d)) => v.push(Some(d)),
             (Self::Timestamp(v), Cell::Timestamp(t)) => v.push(Some(t)),

@@ -375,4 +375,9 @@ async fn sessions_are_reused_and_a_cancelled_one_is_replaced() {
     })
     .await;
     assert!(gone, "the cancelled session is closed on the server");
+
+    // The server closes the idle session (a restart, an idle timeout): the next run replaces it.
+    exec(&mut conn, &format!("KILL CONNECTION {after}")).await;
+    let replaced = id(gather(&plan).await.0);
+    assert_ne!(replaced, after, "a new session replaced the closed one");
 }

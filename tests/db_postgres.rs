@@ -356,4 +356,13 @@ async fn sessions_are_reused_and_a_cancelled_one_is_replaced() {
     })
     .await;
     assert!(gone, "the cancelled session's backend has exited");
+
+    // The server closes the idle session (a restart, an idle timeout): the next run replaces it.
+    scalar(
+        &mut conn,
+        &format!("SELECT pg_terminate_backend({after})::int::int8"),
+    )
+    .await;
+    let replaced = pid(gather(&plan).await.0);
+    assert_ne!(replaced, after, "a new session replaced the closed one");
 }

@@ -136,9 +136,16 @@ async fn passwords_reach_neither_the_output_nor_the_log() {
     pg_exec(&mut pg_admin, &format!("DROP ROLE IF EXISTS {user}")).await;
     my_exec(&mut my_admin, &format!("DROP USER IF EXISTS '{user}'@'%'")).await;
 
+    check(
+        &out,
+        &std::fs::read_to_string(&log).expect("the log file exists"),
+    );
+}
+
+/// What the run printed and logged: the expected states, and the password nowhere.
+fn check(out: &std::process::Output, logged: &str) {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let logged = std::fs::read_to_string(&log).expect("the log file exists");
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON on stdout");
     let states: Vec<(&str, &str)> = json["sources"]
         .as_array()
@@ -168,7 +175,7 @@ async fn passwords_reach_neither_the_output_nor_the_log() {
             && logged.contains("statement killed on the server"),
         "the log covers the server-side cancels:\n{logged}"
     );
-    for (what, text) in [("stdout", &*stdout), ("stderr", &*stderr), ("log", &logged)] {
+    for (what, text) in [("stdout", &*stdout), ("stderr", &*stderr), ("log", logged)] {
         assert!(!text.contains(SECRET), "the password is in {what}:\n{text}");
     }
     assert!(stdout.contains("postgres://u:***@host:port/db"), "{stdout}");

@@ -104,27 +104,25 @@ impl MysqlSource {
             limit: Duration::ZERO,
         };
         set_limit(&mut s, limit).await?;
-        tracing::debug!(target = %self.target, id, %version, writable, "mysql session opened");
+        tracing::debug!(server = %self.target, id, %version, writable, "mysql session opened");
         Ok(s)
     }
 
-    /// An idle session fit for `request`, or a new one.
+    /// An idle session fit for `request` that still answers, or a new one. A session the
+    /// server closed while idle (a restart, an idle timeout) is dropped and replaced.
     async fn session(&self, request: &Request) -> Result<Session, SourceError> {
         let limit = session::backstop(request.timeout);
-        let Some(mut s) = self.idle.take(|s| s.writable == request.allow_writes) else {
-            return self.connect(request.allow_writes, limit).await;
-        };
-        // A kept session may have died since its last run (the server restarted, or closed
-        // it after `wait_timeout`): one round trip tells, and a dead one is replaced.
-        let ping: BoxFuture<'_, Result<(), sqlx::Error>> = s.conn.ping();
-        if let Err(e) = ping.await {
-            tracing::debug!(target = %self.target, id = s.id, error = %e, "kept session is dead");
-            return self.connect(request.allow_writes, limit).await;
+        while let Some(mut s) = self.idle.take(|s| s.writable == request.allow_writes) {
+            if let Err(e) = s.conn.ping().await {
+                tracing::debug!(server = %self.target, error = %e, "idle session lost; replacing it");
+                continue;
+            }
+            if s.limit != limit {
+                set_limit(&mut s, limit).await?;
+            }
+            return Ok(s);
         }
-        if s.limit != limit {
-            set_limit(&mut s, limit).await?;
-        }
-        Ok(s)
+        self.connect(request.allow_writes, limit).await
     }
 
     async fn run_inner(&self, request: &Request, sink: &mut RowSink) -> Result<(), SourceError> {
@@ -238,13 +236,13 @@ async fn kill_query(options: MySqlConnectOptions, target: Target, id: u64) {
         Ok(conn) => conn,
         Err(e) => {
             let why = errors::connect_error(e, &target);
-            tracing::warn!(%target, id, error = %why, "cannot connect to kill a statement");
+            tracing::warn!(server = %target, id, error = %why, "cannot connect to kill a statement");
             return;
         }
     };
     match execute(&mut conn, &format!("KILL QUERY {id}")).await {
-        Ok(()) => tracing::debug!(%target, id, "statement killed on the server"),
-        Err(e) => tracing::warn!(%target, id, error = %e, "KILL QUERY failed"),
+        Ok(()) => tracing::debug!(server = %target, id, "statement killed on the server"),
+        Err(e) => tracing::warn!(server = %target, id, error = %e, "KILL QUERY failed"),
     }
     drop(conn.close().await);
 }
@@ -260,5 +258,33 @@ impl Source for MysqlSource {
 
     fn describe(&self) -> String {
         format!("mysql: {}", redact::url(&self.url))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_is_redacted_from_descriptions() {
+        let source = MysqlSource::new("mysql://app:s3cret@db:3306/shop", 2).unwrap();
+        assert_eq!(source.describe(), "mysql: mysql://app:***@db:3306/shop");
+        assert!(!format!("{source:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn column_types_pick_their_reader() {
+        let cases = [
+            ("BOOLEAN", Kind::Bool),
+            ("BIGINT UNSIGNED", Kind::Int),
+            ("DECIMAL", Kind::Decimal),
+            ("TIMESTAMP", Kind::Timestamp),
+            ("VARBINARY", Kind::MaybeBytes),
+            ("BIT", Kind::Bytes),
+            ("JSON", Kind::Text),
+        ];
+        for (name, want) in cases {
+            assert_eq!(kind(name), want, "{name}");
+        }
     }
 }

@@ -93,7 +93,7 @@ impl PostgresSource {
         let pid: BoxFuture<'_, Result<i32, sqlx::Error>> =
             Box::pin(sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut conn));
         let pid = pid.await.map_err(fail)?;
-        tracing::debug!(target = %self.target, pid, writable, "postgres session opened");
+        tracing::debug!(server = %self.target, pid, writable, "postgres session opened");
         Ok(Session {
             conn,
             pid,
@@ -102,28 +102,25 @@ impl PostgresSource {
         })
     }
 
-    /// An idle session fit for `request`, or a new one.
+    /// An idle session fit for `request` that still answers, or a new one. A session the
+    /// server closed while idle (a restart, an idle timeout) is dropped and replaced.
     async fn session(&self, request: &Request) -> Result<Session, SourceError> {
         let limit = session::backstop(request.timeout);
-        let Some(mut s) = self.idle.take(|s| s.writable == request.allow_writes) else {
-            return self.connect(request.allow_writes, limit).await;
-        };
-        // A kept session may have died since its last run (the server restarted, a proxy
-        // dropped it): one round trip tells, and a dead one is replaced instead of failing
-        // this run.
-        let ping: BoxFuture<'_, Result<(), sqlx::Error>> = s.conn.ping();
-        if let Err(e) = ping.await {
-            tracing::debug!(target = %self.target, pid = s.pid, error = %e, "kept session is dead");
-            return self.connect(request.allow_writes, limit).await;
+        while let Some(mut s) = self.idle.take(|s| s.writable == request.allow_writes) {
+            if let Err(e) = s.conn.ping().await {
+                tracing::debug!(server = %self.target, error = %e, "idle session lost; replacing it");
+                continue;
+            }
+            if s.limit != limit {
+                let set = format!("SET statement_timeout = {}", limit.as_millis());
+                let apply: BoxFuture<'_, Result<PgQueryResult, sqlx::Error>> =
+                    s.conn.execute(set.as_str());
+                apply.await.map_err(errors::query_error)?;
+                s.limit = limit;
+            }
+            return Ok(s);
         }
-        if s.limit != limit {
-            let set = format!("SET statement_timeout = {}", limit.as_millis());
-            let apply: BoxFuture<'_, Result<PgQueryResult, sqlx::Error>> =
-                s.conn.execute(set.as_str());
-            apply.await.map_err(errors::query_error)?;
-            s.limit = limit;
-        }
-        Ok(s)
+        self.connect(request.allow_writes, limit).await
     }
 
     async fn run_inner(&self, request: &Request, sink: &mut RowSink) -> Result<(), SourceError> {
@@ -206,7 +203,7 @@ async fn cancel_backend(options: PgConnectOptions, target: Target, pid: i32) {
         Ok(conn) => conn,
         Err(e) => {
             let why = errors::connect_error(e, &target);
-            tracing::warn!(%target, pid, error = %why, "cannot connect to cancel a statement");
+            tracing::warn!(server = %target, pid, error = %why, "cannot connect to cancel a statement");
             return;
         }
     };
@@ -216,8 +213,13 @@ async fn cancel_backend(options: PgConnectOptions, target: Target, pid: i32) {
             .fetch_one(&mut conn),
     );
     match cancel.await {
-        Ok(sent) => tracing::debug!(%target, pid, sent, "statement cancelled on the server"),
-        Err(e) => tracing::warn!(%target, pid, error = %errors::query_error(e), "cancel failed"),
+        Ok(sent) => {
+            tracing::debug!(server = %target, pid, sent, "statement cancelled on the server");
+        }
+        Err(e) => {
+            let why = errors::query_error(e);
+            tracing::warn!(server = %target, pid, error = %why, "cancel failed");
+        }
     }
     drop(conn.close().await);
 }
@@ -233,5 +235,41 @@ impl Source for PostgresSource {
 
     fn describe(&self) -> String {
         format!("postgres: {}", redact::url(&self.url))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_is_redacted_from_descriptions_and_url_errors() {
+        let source = PostgresSource::new("postgres://reader:s3cret@db:5432/shop", 2).unwrap();
+        assert_eq!(
+            source.describe(),
+            "postgres: postgres://reader:***@db:5432/shop"
+        );
+        assert!(!format!("{source:?}").contains("s3cret"));
+        let err = PostgresSource::new("postgres://reader:s3cret@db:port/shop", 2).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid URL postgres://reader:***@db:port/shop: \
+             error with configuration: invalid port number"
+        );
+    }
+
+    #[test]
+    fn column_types_pick_their_reader() {
+        let cases = [
+            ("INT8", Kind::Int),
+            ("NUMERIC", Kind::Decimal),
+            ("TIMESTAMPTZ", Kind::TimestampTz),
+            ("BYTEA", Kind::HexBytes),
+            ("JSONB", Kind::Text),
+            ("UUID", Kind::Text),
+        ];
+        for (name, want) in cases {
+            assert_eq!(kind(name), want, "{name}");
+        }
     }
 }

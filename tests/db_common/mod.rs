@@ -8,6 +8,8 @@
     reason = "each test binary uses a different part of these helpers"
 )]
 
+pub mod proxy;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
