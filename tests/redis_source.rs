@@ -526,7 +526,12 @@ async fn a_cancel_in_the_middle_of_a_scan_stops_it() {
     let cancelled_at = Instant::now();
     gather.cancel(CancelReason::User);
     let result = gather.join().await;
-    assert_eq!(result.reports[0].outcome.state(), State::Cancelled);
+    assert_eq!(
+        result.reports[0].outcome.state(),
+        State::Cancelled,
+        "{:?}",
+        result.reports[0].outcome
+    );
     assert!(result.reports[0].rows < MANY as u64);
     while f.clients_named("scatter:cancel-src").await > 0 {
         assert!(

@@ -105,6 +105,9 @@ pub(super) async fn run_source(ctx: TaskCtx) -> (SourceReport, Vec<RecordBatch>)
         biased;
         result = source.run(&request, &mut sink) => match result {
             Ok(()) => Outcome::Ok,
+            // A source that saw the cancel itself and gave up with an error was cut off: the
+            // cancel is the cause, not the error.
+            Err(_) if token.is_cancelled() => ctx.shared.stopped_outcome(),
             Err(e) => Outcome::Error(e.to_string()),
         },
         () = token.cancelled() => ctx.shared.stopped_outcome(),

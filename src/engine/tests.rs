@@ -447,3 +447,41 @@ async fn a_panicking_source_is_an_error_not_a_missing_row() {
     assert!(r.reports[0].outcome.message().unwrap().contains("panicked"));
     assert_eq!(r.reports[1].outcome, Outcome::Ok);
 }
+
+/// Watches its cancel token and gives up with an error as soon as it fires, as sources that
+/// stop server-side work do.
+struct GivesUpOnCancel;
+
+impl Source for GivesUpOnCancel {
+    fn run<'a>(
+        &'a self,
+        request: &'a Request,
+        _: &'a mut RowSink,
+    ) -> BoxFuture<'a, Result<(), SourceError>> {
+        async move {
+            request.cancel.cancelled().await;
+            Err(SourceError::Failed("cancelled".into()))
+        }
+        .boxed()
+    }
+
+    fn describe(&self) -> String {
+        "gives up on cancel".into()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_source_that_gives_up_on_cancel_is_cancelled_not_failed() {
+    let p = plan(
+        vec![planned("g", Arc::new(GivesUpOnCancel), MS * 60_000)],
+        settings(8, Mode::Partial, None),
+    );
+    let (tx, _rx) = mpsc::channel(EVENT_CHANNEL);
+    let g = spawn(p, 1, tx);
+    tokio::time::sleep(MS * 10).await;
+    g.cancel(CancelReason::User);
+    assert_eq!(
+        outcomes(&g.join().await),
+        [Outcome::Cancelled(CancelReason::User)]
+    );
+}
