@@ -381,3 +381,21 @@ async fn sessions_are_reused_and_a_cancelled_one_is_replaced() {
     let replaced = id(gather(&plan).await.0);
     assert_ne!(replaced, after, "a new session replaced the closed one");
 }
+
+#[tokio::test]
+async fn an_empty_result_still_names_its_columns() {
+    let Some(url) = db_common::url(URL) else {
+        return;
+    };
+    let empty = "SELECT 1 AS a, 'x' AS b FROM DUAL WHERE 1 = 0";
+    let (result, _) = gather_once(&config(&source("empty", &url, empty, "5s"))).await;
+    assert_eq!(outcome(&result, "empty"), &Outcome::Ok);
+    assert_eq!(result.reports[0].rows, 0);
+    let names: Vec<String> = result.batches[0][0]
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    assert_eq!(names, ["a", "b"]);
+}

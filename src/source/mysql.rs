@@ -6,9 +6,10 @@
 //! MariaDB, `max_execution_time` on MySQL (which limits `SELECT` only). sqlx sets the session's
 //! `time_zone` to UTC, so `TIMESTAMP` values read as UTC.
 //!
-//! A run prepares the query first (the server refuses more than one statement there; the
-//! statement's columns name an empty result), then runs it as a plain `COM_QUERY`, whose rows
-//! come as text and are read by each column's declared type ([`text::Kind`]). If the engine
+//! A run sends the query as a plain `COM_QUERY`, whose rows come as text and are read by each
+//! column's declared type ([`text::Kind`]); only an empty result is prepared afterwards, to name
+//! its columns (preparing first would run MariaDB's derived tables twice). One statement per
+//! query is enforced by `sql::check` before anything is sent. If the engine
 //! drops the run while the statement is on the server, `KILL QUERY` is sent from a second
 //! session and the first one is discarded.
 
@@ -28,7 +29,7 @@ use super::{BATCH_ROWS, Request, RowSink, Source, SourceError, redact, sql};
 use crate::value::Cell;
 
 /// MySQL's error number for a statement the prepared-statement protocol does not support
-/// (some `SHOW` forms): such a query runs without the prepare step.
+/// (some `SHOW` forms): an empty result of such a query has no column names.
 const ER_UNSUPPORTED_PS: u16 = 1295;
 
 /// A logged-in session kept between runs.
@@ -166,20 +167,8 @@ async fn set_limit(s: &mut Session, limit: Duration) -> Result<(), SourceError> 
     Ok(())
 }
 
-/// Prepares `query`, runs it, and pushes its rows into `sink` in batches of [`BATCH_ROWS`].
+/// Runs `query` and pushes its rows into `sink` in batches of [`BATCH_ROWS`].
 async fn read(conn: &mut MySqlConnection, query: &str, sink: &mut RowSink) -> Result<(), Failure> {
-    let prepare: BoxFuture<'_, Result<MySqlStatement<'_>, sqlx::Error>> = conn.prepare(query);
-    let prepared = match prepare.await {
-        Ok(statement) => Some(columns(statement.columns())),
-        Err(sqlx::Error::Database(db))
-            if db
-                .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
-                .is_some_and(|e| e.number() == ER_UNSUPPORTED_PS) =>
-        {
-            None
-        }
-        Err(e) => return Err(e.into()),
-    };
     let mut table: Option<Table> = None;
     {
         let mut rows: BoxStream<'_, Result<MySqlRow, sqlx::Error>> = conn.fetch(query);
@@ -198,11 +187,30 @@ async fn read(conn: &mut MySqlConnection, query: &str, sink: &mut RowSink) -> Re
             }
         }
     }
-    let mut t = table
-        .or(prepared)
-        .unwrap_or_else(|| Table::new(std::iter::empty()));
+    let mut t = match table {
+        Some(t) => t,
+        None => prepared_columns(conn, query).await?,
+    };
     sink.push(t.builder.finish())?;
     Ok(())
+}
+
+/// The columns of `query`'s result, from preparing it: how an empty result gets its column
+/// names. Only then: MariaDB materializes derived tables while preparing, so preparing every
+/// query first would run such subqueries twice.
+async fn prepared_columns(conn: &mut MySqlConnection, query: &str) -> Result<Table, Failure> {
+    let prepare: BoxFuture<'_, Result<MySqlStatement<'_>, sqlx::Error>> = conn.prepare(query);
+    match prepare.await {
+        Ok(statement) => Ok(columns(statement.columns())),
+        Err(sqlx::Error::Database(db))
+            if db
+                .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                .is_some_and(|e| e.number() == ER_UNSUPPORTED_PS) =>
+        {
+            Ok(Table::new(std::iter::empty()))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn columns(columns: &[sqlx::mysql::MySqlColumn]) -> Table {

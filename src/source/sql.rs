@@ -73,6 +73,8 @@ pub fn statements(sql: &str) -> Vec<&str> {
             q @ (b'\'' | b'"' | b'`') => skip_quoted(b, i, q),
             b'-' if b.get(i + 1) == Some(&b'-') => skip_until(b, i, b"\n"),
             b'#' => skip_until(b, i, b"\n"),
+            // MySQL runs the text of `/*! ... */` as SQL: scan it as code, not as a comment.
+            b'/' if b.get(i + 1) == Some(&b'*') && b.get(i + 2) == Some(&b'!') => i + 3,
             b'/' if b.get(i + 1) == Some(&b'*') => skip_until(b, i + 2, b"*/"),
             b'$' => skip_dollar(sql, i),
             b';' => {
@@ -166,6 +168,8 @@ mod tests {
             ("SELECT 'a''b;'; /* ; */", 1),
             ("SELECT $$ a;b $$, $1", 1),
             ("SELECT $tag$ ; $tag$; DELETE FROM t", 2),
+            ("SELECT 1 /*!; DELETE FROM t */", 2),
+            ("SELECT 1 /*!40001 SQL_NO_CACHE */", 1),
             ("  ;  ; ", 0),
         ];
         for (sql, n) in cases {
