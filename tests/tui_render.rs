@@ -163,7 +163,7 @@ fn long_error_in_the_details() {
     app.update(Action::Down(2));
     let s = screen(&app, 140, 45);
     // The sources panel cuts the message; the details show all of it, wrapped.
-    assert!(s.contains("tcp connec…"), "{s}");
+    assert!(s.contains("tcp conne…"), "{s}");
     for part in ["apac-db.internal:5432", "(os error 111)", "TCP/IP"] {
         assert!(
             s.contains(part),

@@ -56,6 +56,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
+/// The kind column: the longest kind name (`postgres`, `command`) and a space.
+const KIND_WIDTH: usize = 9;
+
 fn source_line<'a>(app: &App, s: &'a SourceView, name_width: usize, width: usize) -> Line<'a> {
     let t = app.theme;
     let state_style = t.state(s.state);
@@ -66,7 +69,7 @@ fn source_line<'a>(app: &App, s: &'a SourceView, name_width: usize, width: usize
     ];
     let narrow = width < 50;
     if !narrow {
-        spans.push(Span::styled(pad(s.kind, 8, false), t.dim()));
+        spans.push(Span::styled(pad(s.kind, KIND_WIDTH, false), t.dim()));
     }
     spans.push(Span::styled(
         pad(theme::label(s.state), 10, false),
@@ -78,7 +81,7 @@ fn source_line<'a>(app: &App, s: &'a SourceView, name_width: usize, width: usize
     let latency = s.latency(app.elapsed()).map(duration).unwrap_or_default();
     spans.push(Span::raw(pad(&latency, 8, true)));
     spans.push(Span::raw(pad(&rows_text(s), 13, true)));
-    let used: usize = 2 + name_width + 1 + 8 + 10 + 8 + 13;
+    let used: usize = 2 + name_width + 1 + KIND_WIDTH + 10 + 8 + 13;
     let mut room = width.saturating_sub(used + 2);
     // A failed source shows why rather than its past latencies (the details have both).
     let has_latencies = !s.ok_latencies().is_empty() && s.message().is_none();
