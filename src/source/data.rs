@@ -172,7 +172,8 @@ pub fn rows_of<'d>(
     Ok(rows)
 }
 
-fn json_kind(v: &serde_json::Value) -> &'static str {
+/// What kind of JSON value `v` is, as a message says it ("a number", "an array").
+pub(crate) fn json_kind(v: &serde_json::Value) -> &'static str {
     match v {
         serde_json::Value::Null => "null",
         serde_json::Value::Bool(_) => "a boolean",

@@ -3,6 +3,7 @@
 
 use arrow_array::RecordBatch;
 
+use crate::source::data::json_kind;
 use crate::value::{BatchBuilder, Cell};
 
 /// The column holding each row's Redis key.
@@ -133,17 +134,6 @@ pub fn push_json_value(b: &mut BatchBuilder, key: &str, value: &[u8]) -> bool {
     };
     b.end_row();
     is_object
-}
-
-fn json_kind(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]
