@@ -1,0 +1,224 @@
+//! The validated configuration's parts: what each source is, and the gather's settings.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::{DEFAULT_MAX_ROWS, DEFAULT_MAX_ROWS_PER_SOURCE};
+
+/// `partial` gathers all it can; `fail-fast` cancels the rest at the first failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Mode {
+    /// Keep going when a source fails.
+    #[default]
+    Partial,
+    /// Cancel every other source at the first error or timeout.
+    FailFast,
+}
+
+impl Mode {
+    /// The name used in the file and on the command line.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Partial => "partial",
+            Self::FailFast => "fail-fast",
+        }
+    }
+}
+
+/// Format of a file's or a command's output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataFormat {
+    /// Comma-separated with a header line.
+    Csv,
+    /// One JSON array of objects.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+impl DataFormat {
+    /// From a file extension (lowercase, no dot).
+    #[must_use]
+    pub fn from_extension(ext: &str) -> Option<Self> {
+        match ext {
+            "csv" => Some(Self::Csv),
+            "json" => Some(Self::Json),
+            "ndjson" | "jsonl" => Some(Self::Ndjson),
+            _ => None,
+        }
+    }
+
+    /// The format's name as written in `format = "..."`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Json => "json",
+            Self::Ndjson => "ndjson",
+        }
+    }
+
+    /// From the name used by `format = "..."`.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "csv" => Some(Self::Csv),
+            "json" => Some(Self::Json),
+            "ndjson" | "jsonl" => Some(Self::Ndjson),
+            _ => None,
+        }
+    }
+}
+
+/// HTTP method of an `http` source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpMethod {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+}
+
+/// A simulated source's behaviour.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimSpec {
+    /// Latency bounds; equal bounds mean a fixed latency.
+    pub latency: (Duration, Duration),
+    /// Rows it returns.
+    pub rows: usize,
+    /// Always fail with this message.
+    pub error: Option<String>,
+    /// Probability of failing, 0.0 to 1.0.
+    pub fail: f64,
+    /// Never answer.
+    pub hang: bool,
+    /// Seed for latency, failures and row values; absent means a new seed each run.
+    pub seed: Option<u64>,
+}
+
+/// What a source is, with its kind-specific settings (validated, `${VAR}` expanded).
+#[derive(Debug, Clone, PartialEq)]
+pub enum KindSpec {
+    /// A `PostgreSQL` server.
+    Postgres {
+        /// Connection URL (may hold a password: display it through `redact`).
+        url: String,
+        /// Connections kept between runs.
+        pool: usize,
+    },
+    /// A `MySQL` or `MariaDB` server.
+    Mysql {
+        /// Connection URL (may hold a password).
+        url: String,
+        /// Connections kept between runs.
+        pool: usize,
+    },
+    /// A `SQLite` database file, or a `.sql` script loaded into a read-only in-memory database.
+    Sqlite {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A Redis server; the query says what to read (`HGETALL`, `GET`, `ZRANGE`).
+    Redis {
+        /// `redis://` or `rediss://` URL with optional password and database number (may hold
+        /// a password: display it through `redact`).
+        url: String,
+    },
+    /// An HTTP JSON API.
+    Http {
+        /// URL with an optional `{query}` placeholder.
+        url: String,
+        /// GET or POST.
+        method: HttpMethod,
+        /// Extra request headers.
+        headers: Vec<(String, String)>,
+        /// Request body (POST), `{query}` substituted.
+        body: Option<String>,
+        /// JSON pointer to the array of rows; empty = the document itself.
+        rows: String,
+    },
+    /// A program whose stdout holds the rows.
+    Command {
+        /// Program and arguments, `{query}` substituted; no shell.
+        argv: Vec<String>,
+        /// Format of its stdout.
+        format: DataFormat,
+    },
+    /// A CSV, JSON or NDJSON file read whole.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Its format, from the extension.
+        format: DataFormat,
+    },
+    /// A simulated source.
+    Sim(SimSpec),
+}
+
+impl KindSpec {
+    /// The kind's name as written in the file.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Postgres { .. } => "postgres",
+            Self::Mysql { .. } => "mysql",
+            Self::Sqlite { .. } => "sqlite",
+            Self::Redis { .. } => "redis",
+            Self::Http { .. } => "http",
+            Self::Command { .. } => "command",
+            Self::File { .. } => "file",
+            Self::Sim(_) => "sim",
+        }
+    }
+}
+
+/// One `[[source]]`, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceSpec {
+    /// Unique name; shown in the `_source` column.
+    pub name: String,
+    /// Kind and kind-specific settings.
+    pub kind: KindSpec,
+    /// Overrides `[gather] timeout`.
+    pub timeout: Option<Duration>,
+    /// Overrides the default query.
+    pub query: Option<String>,
+    /// Tags matched by `--only`.
+    pub tags: Vec<String>,
+    /// `false` makes the source `skipped`.
+    pub enabled: bool,
+}
+
+/// `[gather]`, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GatherSettings {
+    /// Per-source time limit.
+    pub timeout: Duration,
+    /// Whole-gather limit; `None` = none.
+    pub deadline: Option<Duration>,
+    /// Sources in flight at once; 0 = unlimited.
+    pub concurrency: usize,
+    /// Partial or fail-fast.
+    pub mode: Mode,
+    /// Dashboard re-run interval; `None` = run once.
+    pub watch: Option<Duration>,
+    /// Row cap per source.
+    pub max_rows_per_source: usize,
+    /// Row cap over all sources.
+    pub max_rows: usize,
+}
+
+impl Default for GatherSettings {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(10),
+            deadline: None,
+            concurrency: 8,
+            mode: Mode::Partial,
+            watch: None,
+            max_rows_per_source: DEFAULT_MAX_ROWS_PER_SOURCE,
+            max_rows: DEFAULT_MAX_ROWS,
+        }
+    }
+}
