@@ -309,11 +309,5 @@ fn dedupe(
     arrow_select::filter::filter_record_batch(&batch, &keep)
 }
 
-/// Number of rows in `batches`.
-#[must_use]
-pub fn row_count(batches: &[RecordBatch]) -> usize {
-    batches.iter().map(RecordBatch::num_rows).sum()
-}
-
 #[cfg(test)]
 mod tests;

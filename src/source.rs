@@ -25,13 +25,12 @@ use tokio_util::task::TaskTracker;
 use crate::config::{KindSpec, SourceSpec};
 
 pub use command::CommandSource;
-pub use data::parse as parse_data;
 pub use file::FileSource;
 pub use http::{BodyEncoding, HttpSource, encode_url_query};
 pub use mysql::MysqlSource;
 pub use outcome::{CancelReason, Outcome, SourceReport, State, TimeoutCause, Timing};
 pub use postgres::PostgresSource;
-pub use redis::{RedisQuery, RedisSource, SCAN_PAGE, parse_query as parse_redis_query};
+pub use redis::{RedisQuery, RedisSource, SCAN_PAGE};
 pub use sim::SimSource;
 pub use sink::{RowSink, SinkLimits};
 pub use sqlite::SqliteSource;

@@ -80,12 +80,6 @@ impl MysqlSource {
         })
     }
 
-    /// Idle sessions kept for the next run.
-    #[must_use]
-    pub fn idle_sessions(&self) -> usize {
-        self.idle.len()
-    }
-
     async fn connect(&self, writable: bool, limit: Duration) -> Result<Session, SourceError> {
         let fail = |e| errors::connect_error(e, &self.target);
         let mut conn = MySqlConnection::connect_with(&self.options)

@@ -72,12 +72,6 @@ impl PostgresSource {
         })
     }
 
-    /// Idle sessions kept for the next run.
-    #[must_use]
-    pub fn idle_sessions(&self) -> usize {
-        self.idle.len()
-    }
-
     async fn connect(&self, writable: bool, limit: Duration) -> Result<Session, SourceError> {
         let mut options = self.options.clone().options([
             ("TimeZone", "UTC".to_owned()),

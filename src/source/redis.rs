@@ -22,7 +22,7 @@ use redis::{AsyncConnectionConfig, Value};
 
 use super::{BATCH_ROWS, Request, RowSink, Source, SourceError, redact};
 use crate::value::{BatchBuilder, Cell};
-pub use query::{RedisQuery, parse as parse_query};
+pub use query::RedisQuery;
 use rows::{HashRow, KEY_COLUMN, hash_batch, push_json_value};
 use scan::Scan;
 
