@@ -11,13 +11,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{HEALTHY_ROWS, assert_healthy, healthy, lit};
-use db_common::{config, first_int, outcome, unique};
-use futures_util::future::BoxFuture;
+use db_common::{config, first_int, outcome, running, unique};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use scatter::engine::{self, Plan};
 use scatter::source::{CancelReason, Outcome};
-use sqlx::{Connection, MySqlConnection, PgConnection};
 use tokio::sync::mpsc;
 
 fn source(name: &str, kind: &str, url: &str, query: &str) -> String {
@@ -26,38 +24,6 @@ fn source(name: &str, kind: &str, url: &str, query: &str) -> String {
          timeout = \"20s\"\n",
         lit(url),
         lit(query)
-    )
-}
-
-/// Statements running on the PostgreSQL server whose text holds `marker`.
-async fn pg_active(url: &str, marker: &str) -> i64 {
-    let mut conn = PgConnection::connect(url).await.expect("pg admin");
-    let sql = format!(
-        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' \
-         AND pid <> pg_backend_pid() AND query LIKE '%{marker}%'"
-    );
-    let run: BoxFuture<'_, Result<i64, sqlx::Error>> =
-        Box::pin(sqlx::query_scalar(&sql).fetch_one(&mut conn));
-    run.await.expect("pg_stat_activity")
-}
-
-/// Statements running on the MariaDB server whose text holds `marker`.
-async fn my_active(url: &str, marker: &str) -> i64 {
-    let mut conn = MySqlConnection::connect(url).await.expect("mysql admin");
-    let sql = format!(
-        "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() \
-         AND COMMAND = 'Query' AND INFO LIKE '%{marker}%'"
-    );
-    let run: BoxFuture<'_, Result<i64, sqlx::Error>> =
-        Box::pin(sqlx::query_scalar(&sql).fetch_one(&mut conn));
-    run.await.expect("PROCESSLIST")
-}
-
-/// The statements `(pg marker, mysql marker)` are both running, or both gone.
-async fn running(pg: &str, my: &str, markers: (&str, &str)) -> (i64, i64) {
-    (
-        pg_active(pg, markers.0).await,
-        my_active(my, markers.1).await,
     )
 }
 

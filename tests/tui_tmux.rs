@@ -3,6 +3,9 @@
 //! with exit code 0, and leave the terminal as it found it (no alternate screen, no raw mode).
 //! Skips, saying why, when tmux is not installed.
 
+mod common;
+mod db_common;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -94,20 +97,25 @@ struct Session {
 }
 
 impl Session {
-    /// `None` (after saying why) when tmux is not installed.
+    /// The demo; `None` (after saying why) when tmux is not installed.
     fn start(name: &str) -> Option<Self> {
+        Self::start_with(name, Path::new(env!("CARGO_MANIFEST_DIR")), "sources.toml")
+    }
+
+    /// The binary on `config`, run in `root`; `None` (after saying why) without tmux.
+    fn start_with(name: &str, root: &Path, config: &str) -> Option<Self> {
         if Command::new("tmux").arg("-V").output().is_err() {
             eprintln!("skipped: tmux is not installed (apt-get install tmux)");
             return None;
         }
-        let root = env!("CARGO_MANIFEST_DIR");
+        let root = root.display();
         let bin = env!("CARGO_BIN_EXE_scatter");
         let dir = tempfile::tempdir().unwrap();
         let status = dir.path().join("status");
         let stty = dir.path().join("stty");
         let log = dir.path().join("log");
         let script = format!(
-            "cd {root} && {bin} -c sources.toml --log-file {log}; echo \"exit=$?\" > {status}; \
+            "cd {root} && {bin} -c {config} --log-file {log}; echo \"exit=$?\" > {status}; \
              stty -a > {stty}; sleep 60",
             log = log.display(),
             status = status.display(),
@@ -230,4 +238,66 @@ fn ctrl_c_during_a_run_quits_cleanly() {
 
 fn status_written(path: &Path) -> bool {
     std::fs::read_to_string(path).is_ok_and(|s| s.ends_with('\n'))
+}
+
+/// Quitting the dashboard while a statement runs on each server stops both statements there,
+/// not only in the client.
+#[test]
+fn quitting_mid_gather_stops_the_statements_on_the_servers() {
+    let (Some(pg), Some(my)) = (
+        db_common::url("SCATTER_TEST_PG_URL"),
+        db_common::url("SCATTER_TEST_MYSQL_URL"),
+    ) else {
+        return;
+    };
+    let markers = (
+        db_common::unique("tui_quit_pg"),
+        db_common::unique("tui_quit_my"),
+    );
+    let markers = (markers.0.as_str(), markers.1.as_str());
+    let dir = tempfile::tempdir().unwrap();
+    let source = |name: &str, kind: &str, url: &str, query: &str| {
+        format!(
+            "[[source]]\nname = \"{name}\"\nkind = \"{kind}\"\nurl = {}\nquery = {}\ntimeout = \"60s\"\n",
+            common::lit(url),
+            common::lit(query)
+        )
+    };
+    let config = source(
+        "pg",
+        "postgres",
+        &pg,
+        &format!("SELECT pg_sleep(30) AS {}", markers.0),
+    ) + &source(
+        "my",
+        "mysql",
+        &my,
+        &format!("SELECT SLEEP(30) AS {}", markers.1),
+    );
+    std::fs::write(dir.path().join("sources.toml"), config).unwrap();
+    let Some(session) = Session::start_with("quit-db", dir.path(), "sources.toml") else {
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let running = || rt.block_on(db_common::running(&pg, &my, markers));
+    let start = Instant::now();
+    while running() != (1, 1) {
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "the statements never started:\n{}",
+            session.tmux.capture()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    session.tmux.keys(&["q"]);
+    session.assert_clean_exit();
+    let quit = Instant::now();
+    while running() != (0, 0) {
+        assert!(
+            quit.elapsed() < Duration::from_secs(2),
+            "still running on the servers: {:?}",
+            running()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

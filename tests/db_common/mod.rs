@@ -15,11 +15,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arrow_array::RecordBatch;
+use futures_util::future::BoxFuture;
 use scatter::config::Config;
 use scatter::engine::{self, GatherResult, Plan};
 use scatter::event::{Event, EventKind};
 use scatter::merge::{self, Merged};
 use scatter::source::Outcome;
+use sqlx::{Connection, MySqlConnection, PgConnection};
 use tokio::sync::mpsc;
 
 /// The URL in `var`, or `None` after printing why the test skips. Panics when
@@ -151,4 +153,36 @@ pub fn closed_port() -> u16 {
 /// A name unique to this process, for objects tests create on the servers.
 pub fn unique(prefix: &str) -> String {
     format!("{prefix}_{}", std::process::id())
+}
+
+/// Statements running on the PostgreSQL server whose text holds `marker`.
+pub async fn pg_active(url: &str, marker: &str) -> i64 {
+    let mut conn = PgConnection::connect(url).await.expect("pg admin");
+    let sql = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' \
+         AND pid <> pg_backend_pid() AND query LIKE '%{marker}%'"
+    );
+    let run: BoxFuture<'_, Result<i64, sqlx::Error>> =
+        Box::pin(sqlx::query_scalar(&sql).fetch_one(&mut conn));
+    run.await.expect("pg_stat_activity")
+}
+
+/// Statements running on the MariaDB server whose text holds `marker`.
+pub async fn my_active(url: &str, marker: &str) -> i64 {
+    let mut conn = MySqlConnection::connect(url).await.expect("mysql admin");
+    let sql = format!(
+        "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() \
+         AND COMMAND = 'Query' AND INFO LIKE '%{marker}%'"
+    );
+    let run: BoxFuture<'_, Result<i64, sqlx::Error>> =
+        Box::pin(sqlx::query_scalar(&sql).fetch_one(&mut conn));
+    run.await.expect("PROCESSLIST")
+}
+
+/// The statements `(pg marker, mysql marker)` are both running, or both gone.
+pub async fn running(pg: &str, my: &str, markers: (&str, &str)) -> (i64, i64) {
+    (
+        pg_active(pg, markers.0).await,
+        my_active(my, markers.1).await,
+    )
 }
