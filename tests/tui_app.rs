@@ -438,3 +438,36 @@ fn merges_run_off_the_loop_one_at_a_time_and_stale_ones_are_dropped() {
         "rows of the old query do not come back"
     );
 }
+
+#[test]
+fn sorting_a_large_table_happens_off_the_event_loop() {
+    let t0 = Instant::now();
+    let mut app = app(THREE, t0);
+    let g = run(&mut app);
+    let rows: Vec<(String, f64)> = (0..200_001)
+        .map(|i| (format!("m{i:06}"), f64::from(i % 1000)))
+        .collect();
+    let rows: Vec<(&str, f64)> = rows.iter().map(|(m, p)| (m.as_str(), *p)).collect();
+    finish_ok(&mut app, g, 0, &rows, 20);
+    finish_with(&mut app, g, 1, Outcome::Error("x".into()), 5);
+    finish_with(&mut app, g, 2, Outcome::Error("y".into()), 5);
+    gather_done(&mut app, g, 31);
+    step(&mut app, Action::Tick(t0 + ms(1000)));
+    assert_eq!(app.table.merged_rows(), 200_001);
+    let cheapest = models(&app)[0].clone();
+    assert!(cheapest.ends_with("000"), "price 0 first: {cheapest}");
+
+    // The key returns at once and sorts nothing on the loop: the table on screen is unchanged,
+    // marked as updating, until the next rebuild lands.
+    assert!(app.update(Action::SortFlip).is_none());
+    assert!(app.sort[0].descending);
+    assert!(app.is_table_updating());
+    assert_eq!(models(&app)[0], cheapest);
+    let Some(Effect::Rebuild(job)) = app.update(Action::Tick(t0 + ms(2000))) else {
+        panic!("the next tick rebuilds the table off the loop");
+    };
+    app.update(Action::Rebuilt(Box::new(job.run())));
+    assert!(!app.is_table_updating());
+    let dearest = models(&app)[0].clone();
+    assert!(dearest.ends_with("999"), "price 999 first: {dearest}");
+}

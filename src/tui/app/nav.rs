@@ -136,7 +136,10 @@ impl App {
     }
 
     fn resort(&mut self) {
-        if let Err(e) = self.table.sort(&self.sort) {
+        if !self.is_table_small() {
+            // Too slow for the event loop: the next rebuild sorts it.
+            self.table_dirty = true;
+        } else if let Err(e) = self.table.sort(&self.sort) {
             self.post_error(format!("cannot sort: {e}"));
         }
         self.scroll.cursor = 0;
@@ -145,7 +148,10 @@ impl App {
 
     /// Sets the filter and applies it to the table.
     pub(super) fn apply_filter(&mut self, filter: String) {
-        if let Err(e) = self.table.set_filter(&filter) {
+        if !self.is_table_small() {
+            // Too slow for the event loop: the next rebuild filters it.
+            self.table_dirty = self.table_dirty || filter != self.filter;
+        } else if let Err(e) = self.table.set_filter(&filter) {
             self.post_error(format!("cannot filter: {e}"));
         }
         self.filter = filter;

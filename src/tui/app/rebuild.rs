@@ -114,11 +114,17 @@ impl App {
         match rebuilt.result {
             Ok((mut table, fingerprints)) => {
                 let mut fixed = Ok(());
-                if rebuilt.spec.sort != self.sort {
-                    fixed = table.sort(&self.sort);
-                }
-                if rebuilt.filter != self.filter {
-                    fixed = fixed.and_then(|()| table.set_filter(&self.filter));
+                let is_stale = rebuilt.spec.sort != self.sort || rebuilt.filter != self.filter;
+                if is_stale && table.merged_rows() > super::ON_LOOP_ROWS {
+                    // The sort or filter changed while it was built: the next rebuild has them.
+                    self.table_dirty = true;
+                } else {
+                    if rebuilt.spec.sort != self.sort {
+                        fixed = table.sort(&self.sort);
+                    }
+                    if rebuilt.filter != self.filter {
+                        fixed = fixed.and_then(|()| table.set_filter(&self.filter));
+                    }
                 }
                 if let Err(e) = fixed {
                     self.post_error(format!("cannot sort or filter: {e}"));

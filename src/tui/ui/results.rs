@@ -84,7 +84,7 @@ fn title(app: &App) -> Line<'static> {
             t.changed(),
         ));
     }
-    if app.is_running {
+    if app.is_table_updating() {
         spans.push(Span::styled(" · updating…", t.dim()));
     }
     spans.push(Span::raw(" "));
