@@ -15,6 +15,7 @@ use crate::merge::Merged;
 use crate::source::{Outcome, SourceReport, State};
 
 pub use progress::ProgressLine;
+pub use table::align_decimals;
 
 /// Output format of `--once`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

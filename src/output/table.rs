@@ -5,6 +5,36 @@ use std::io::{self, Write};
 use arrow_array::RecordBatch;
 use arrow_cast::display::{ArrayFormatter, FormatOptions};
 
+/// Most decimals a float column is padded to: enough for money and measurements, and a
+/// value that needs more (`0.1 + 0.2`) does not widen the whole column.
+const MAX_DECIMALS: usize = 6;
+
+/// Pads the plain decimal numbers among `cells` (one float column) with trailing zeros to the
+/// same number of decimals, so `349.0` and `149.99` line up as `349.00` and `149.99`. Other text
+/// (nulls, `NaN`, `inf`, exponents) is left alone.
+pub fn align_decimals<'a>(cells: impl IntoIterator<Item = &'a mut String>) {
+    let decimals = |s: &str| -> Option<usize> {
+        let digits = s.strip_prefix('-').unwrap_or(s);
+        let (whole, frac) = digits.split_once('.')?;
+        let is_plain = !whole.is_empty()
+            && whole.bytes().all(|b| b.is_ascii_digit())
+            && frac.bytes().all(|b| b.is_ascii_digit());
+        is_plain.then_some(frac.len())
+    };
+    let mut cells: Vec<&mut String> = cells.into_iter().collect();
+    let Some(width) = cells.iter().filter_map(|c| decimals(c)).max() else {
+        return;
+    };
+    let width = width.min(MAX_DECIMALS);
+    for cell in &mut cells {
+        if let Some(n) = decimals(cell)
+            && n < width
+        {
+            cell.extend(std::iter::repeat_n('0', width - n));
+        }
+    }
+}
+
 /// Writes `batch` as an aligned text table.
 pub fn write(out: &mut dyn Write, batch: &RecordBatch) -> io::Result<()> {
     let options = FormatOptions::default().with_null("-");
@@ -15,7 +45,7 @@ pub fn write(out: &mut dyn Write, batch: &RecordBatch) -> io::Result<()> {
         .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
         .collect::<Result<Vec<_>, _>>()
         .map_err(io::Error::other)?;
-    let cells: Vec<Vec<String>> = (0..batch.num_rows())
+    let mut cells: Vec<Vec<String>> = (0..batch.num_rows())
         .map(|row| {
             formatters
                 .iter()
@@ -23,6 +53,11 @@ pub fn write(out: &mut dyn Write, batch: &RecordBatch) -> io::Result<()> {
                 .collect()
         })
         .collect();
+    for (i, field) in schema.fields().iter().enumerate() {
+        if field.data_type().is_floating() {
+            align_decimals(cells.iter_mut().map(|row| &mut row[i]));
+        }
+    }
     let mut widths: Vec<usize> = schema
         .fields()
         .iter()
@@ -63,4 +98,40 @@ pub fn write(out: &mut dyn Write, batch: &RecordBatch) -> io::Result<()> {
         line(out, row)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::align_decimals;
+
+    #[test]
+    fn decimals_line_up_and_other_text_is_left_alone() {
+        let mut cells: Vec<String> = [
+            "349.0",
+            "149.99",
+            "-",
+            "NaN",
+            "-2.5",
+            "1e21",
+            "0.30000000000000004",
+        ]
+        .map(String::from)
+        .to_vec();
+        align_decimals(cells.iter_mut());
+        assert_eq!(
+            cells,
+            [
+                "349.000000",
+                "149.990000",
+                "-",
+                "NaN",
+                "-2.500000",
+                "1e21",
+                "0.30000000000000004"
+            ]
+        );
+        let mut money: Vec<String> = ["349.0", "149.99", "5.5"].map(String::from).to_vec();
+        align_decimals(money.iter_mut());
+        assert_eq!(money, ["349.00", "149.99", "5.50"]);
+    }
 }

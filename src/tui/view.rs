@@ -187,14 +187,20 @@ impl TableView {
             .collect::<Result<Vec<_>, _>>()?;
         let end = (from + count).min(self.visible.len());
         let start = from.min(end);
-        Ok(self.visible[start..end]
+        let mut rows: Vec<(bool, Vec<String>)> = self.visible[start..end]
             .iter()
             .map(|&r| {
                 let r = r as usize;
                 let cells = formatters.iter().map(|f| f.value(r).to_string()).collect();
                 (self.is_changed(r), cells)
             })
-            .collect())
+            .collect();
+        for (j, &c) in columns.iter().enumerate() {
+            if self.batch.column(c).data_type().is_floating() {
+                crate::output::align_decimals(rows.iter_mut().map(|(_, cells)| &mut cells[j]));
+            }
+        }
+        Ok(rows)
     }
 
     /// The visible rows as one batch in display order (for export).
@@ -360,5 +366,13 @@ mod tests {
         assert!(contains_lowercase("MacBook Pro", "book"));
         assert!(!contains_lowercase("Mac", "macbook"));
         assert!(contains_lowercase("Ärger", "ärg"));
+    }
+
+    #[test]
+    fn float_columns_show_aligned_decimals() {
+        let b = [batch(&["x", "y"], &[349.0, 149.99])];
+        let view = TableView::build(&[("s", &b)], &MergeSpec::default(), "").unwrap();
+        let prices: Vec<String> = cells(&view).into_iter().map(|row| row[1].clone()).collect();
+        assert_eq!(prices, ["349.00", "149.99"]);
     }
 }
