@@ -45,6 +45,24 @@ struct Session {
     limit: Duration,
 }
 
+impl session::PooledSession for Session {
+    fn is_writable(&self) -> bool {
+        self.writable
+    }
+
+    fn limit(&self) -> Duration {
+        self.limit
+    }
+
+    fn ping(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
+        self.conn.ping()
+    }
+
+    fn set_limit(&mut self, limit: Duration) -> BoxFuture<'_, Result<(), SourceError>> {
+        set_limit(self, limit).boxed()
+    }
+}
+
 /// A MySQL or MariaDB source.
 pub struct MysqlSource {
     url: String,
@@ -107,17 +125,14 @@ impl MysqlSource {
     /// server closed while idle (a restart, an idle timeout) is dropped and replaced.
     async fn session(&self, request: &Request) -> Result<Session, SourceError> {
         let limit = session::backstop(request.timeout);
-        while let Some(mut s) = self.idle.take(|s| s.writable == request.allow_writes) {
-            if let Err(e) = s.conn.ping().await {
-                tracing::debug!(server = %self.target, error = %e, "idle session lost; replacing it");
-                continue;
-            }
-            if s.limit != limit {
-                set_limit(&mut s, limit).await?;
-            }
-            return Ok(s);
+        let kept = self
+            .idle
+            .take_live(request.allow_writes, limit, &self.target)
+            .await?;
+        match kept {
+            Some(s) => Ok(s),
+            None => self.connect(request.allow_writes, limit).await,
         }
-        self.connect(request.allow_writes, limit).await
     }
 
     async fn run_inner(&self, request: &Request, sink: &mut RowSink) -> Result<(), SourceError> {

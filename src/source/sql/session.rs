@@ -15,6 +15,9 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use tokio_util::task::TaskTracker;
 
+use super::errors::Target;
+use crate::source::SourceError;
+
 /// How long a server-side cancel may take (connect, send, answer) before it is given up; the
 /// statement's own server-side time limit stops it later in that case.
 pub const CANCEL_WITHIN: Duration = Duration::from_secs(5);
@@ -84,6 +87,42 @@ impl<S> Idle<S> {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// A logged-in session of one SQL driver, as [`Idle::take_live`] needs to see it.
+pub trait PooledSession: Send {
+    /// Opened so that it may write (`--allow-writes`), not read-only.
+    fn is_writable(&self) -> bool;
+    /// The server-side statement limit in force.
+    fn limit(&self) -> Duration;
+    /// One round trip: fails when the server closed the session.
+    fn ping(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>>;
+    /// Sets the server-side statement limit.
+    fn set_limit(&mut self, limit: Duration) -> BoxFuture<'_, Result<(), SourceError>>;
+}
+
+impl<S: PooledSession> Idle<S> {
+    /// A kept session for a run that may write or not (`writable`), still alive and with its
+    /// statement limit set to `limit`; `None` when none is left (log in anew). A session the
+    /// server closed while idle (a restart, an idle timeout, a killed backend) is dropped.
+    pub async fn take_live(
+        &self,
+        writable: bool,
+        limit: Duration,
+        server: &Target,
+    ) -> Result<Option<S>, SourceError> {
+        while let Some(mut s) = self.take(|s| s.is_writable() == writable) {
+            if let Err(e) = s.ping().await {
+                tracing::debug!(%server, error = %e, "idle session lost; replacing it");
+                continue;
+            }
+            if s.limit() != limit {
+                s.set_limit(limit).await?;
+            }
+            return Ok(Some(s));
+        }
+        Ok(None)
     }
 }
 
