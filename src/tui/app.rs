@@ -397,6 +397,18 @@ impl App {
         self.is_running || self.table_dirty || self.is_rebuilding
     }
 
+    /// Width of the source-name column, shared by the sources panel and the timeline so their
+    /// rows line up: the longest name, at least 4 and at most 20 characters.
+    #[must_use]
+    pub fn name_width(&self) -> usize {
+        self.sources
+            .iter()
+            .map(|s| s.name.chars().count())
+            .max()
+            .unwrap_or(4)
+            .clamp(4, 20)
+    }
+
     /// Whether sorting and filtering the table fit in a frame on the event loop.
     fn is_table_small(&self) -> bool {
         self.table.merged_rows() <= ON_LOOP_ROWS

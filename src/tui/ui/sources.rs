@@ -30,13 +30,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     let first = app.selected.saturating_sub(rows - 1);
-    let name_width = app
-        .sources
-        .iter()
-        .map(|s| s.name.chars().count())
-        .max()
-        .unwrap_or(4)
-        .clamp(4, 20);
+    let name_width = app.name_width();
     let width = usize::from(inner.width);
     let lines: Vec<Line> = app
         .sources

@@ -47,13 +47,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     if inner.height == 0 {
         return;
     }
-    let name_width = app
-        .sources
-        .iter()
-        .map(|s| s.name.chars().count())
-        .max()
-        .unwrap_or(4)
-        .clamp(4, 20);
+    let name_width = app.name_width();
     let bar_width = usize::from(inner.width).saturating_sub(name_width + 3);
     let rows = usize::from(inner.height - 1);
     let first = app.selected.saturating_sub(rows.saturating_sub(1));
