@@ -2,6 +2,8 @@
 //! exit codes and signals with the end of stderr, the stdout cap, and the whole process group
 //! gone after a timeout or a cancel.
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,6 +11,7 @@ use std::time::{Duration, Instant};
 use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
+use common::{assert_group_gone, live_in_group, read_pid};
 use scatter::config::{Config, DataFormat};
 use scatter::engine::{self, GatherResult, Plan};
 use scatter::source::{CancelReason, CommandSource, Request, RowSink, SinkLimits, Source, State};
@@ -236,62 +239,6 @@ async fn a_missing_program_and_bad_output_are_errors() {
     assert!(ragged.starts_with("CSV:"), "{ragged}");
 }
 
-/// Processes of group `pgid` still alive (zombies excluded: they are already dead).
-fn live_in_group(group: i32) -> Vec<(i32, String)> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        // `pid (comm) state ppid pgrp ...`; comm may hold spaces and parentheses.
-        let Some(close) = stat.rfind(')') else {
-            continue;
-        };
-        let fields: Vec<&str> = stat[close + 2..].split(' ').collect();
-        let (state, pgrp) = (fields[0], fields[2].parse::<i32>().unwrap_or(0));
-        if pgrp == group && state != "Z" {
-            out.push((pid, stat[..=close].to_owned()));
-        }
-    }
-    out
-}
-
-/// Waits until the file holds a pid (the shell writes `$$` there first).
-async fn read_pid(path: &Path) -> i32 {
-    for _ in 0..200 {
-        if let Ok(text) = std::fs::read_to_string(path)
-            && let Ok(pid) = text.trim().parse()
-        {
-            return pid;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the command never wrote its pid");
-}
-
-async fn assert_group_gone(pgid: i32, plan: &Plan) {
-    plan.cleanup.close();
-    tokio::time::timeout(Duration::from_secs(2), plan.cleanup.wait())
-        .await
-        .expect("the child is reaped");
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while !live_in_group(pgid).is_empty() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(
-        live_in_group(pgid),
-        vec![],
-        "processes of group {pgid} remain"
-    );
-    assert!(
-        !Path::new(&format!("/proc/{pgid}")).exists(),
-        "the shell was reaped"
-    );
-}
-
 /// Starts two sleeps, then writes the shell's pid (the group id) to the file named by `$0`
 /// (so all three processes exist once the file is written) and waits. `$$$$` is the config's
 /// escape for the shell's `$$`.
@@ -366,6 +313,6 @@ async fn stdout_past_the_cap_fails_and_kills_the_command() {
         let pgid = read_pid(&pidfile).await;
         cleanup.close();
         cleanup.wait().await;
-        assert_eq!(live_in_group(pgid), vec![], "{format:?}");
+        assert_eq!(live_in_group(pgid), Vec::<String>::new(), "{format:?}");
     }
 }

@@ -7,11 +7,10 @@
 mod common;
 mod db_common;
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{assert_healthy, healthy, lit, live_in_group, wait_until};
+use common::{assert_group_gone, assert_healthy, healthy, lit, live_in_group, read_pid};
 use db_common::{config, error, outcome};
 use scatter::engine::{self, Gather, GatherResult, Plan};
 use scatter::source::{Outcome, TimeoutCause};
@@ -42,30 +41,6 @@ fn start_with(settings: &str, faulty: &str) -> (Arc<Plan>, Gather) {
     tokio::spawn(async move { while events_rx.recv().await.is_some() {} });
     let gather = engine::spawn(Arc::clone(&plan), 1, events_tx);
     (plan, gather)
-}
-
-/// The pid the command's shell wrote to `path` (its process group id).
-async fn read_pid(path: &Path) -> i32 {
-    for _ in 0..500 {
-        if let Ok(text) = std::fs::read_to_string(path)
-            && let Ok(pid) = text.trim().parse()
-        {
-            return pid;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the command never wrote its pid");
-}
-
-/// Waits for the gather's cleanup (the reaping of killed children), then asserts that no
-/// process of group `pgid` is alive.
-async fn assert_group_gone(pgid: i32, plan: &Plan) {
-    plan.cleanup.close();
-    tokio::time::timeout(Duration::from_secs(5), plan.cleanup.wait())
-        .await
-        .expect("the killed command is reaped");
-    let gone = wait_until(Duration::from_secs(3), || live_in_group(pgid).is_empty());
-    assert!(gone, "still alive: {:?}", live_in_group(pgid));
 }
 
 /// Peak resident memory of this test process, from `/proc/self/status`.

@@ -10,11 +10,12 @@
 pub mod cluster;
 pub mod proxy;
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
-use scatter::engine::GatherResult;
+use scatter::engine::{GatherResult, Plan};
 use scatter::source::Outcome;
 
 /// Rows of the healthy sim source [`healthy`] makes.
@@ -118,4 +119,36 @@ fn procs() -> Vec<Proc> {
         });
     }
     out
+}
+
+/// Waits until the file at `path` holds a pid (the command under test writes its own first).
+pub async fn read_pid(path: &Path) -> i32 {
+    for _ in 0..500 {
+        if let Ok(text) = std::fs::read_to_string(path)
+            && let Ok(pid) = text.trim().parse()
+        {
+            return pid;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the command never wrote its pid");
+}
+
+/// Waits for the gather's cleanup (the reaping of killed children), then asserts that no
+/// process of group `pgid` is alive and that its leader was reaped.
+pub async fn assert_group_gone(pgid: i32, plan: &Plan) {
+    plan.cleanup.close();
+    tokio::time::timeout(Duration::from_secs(5), plan.cleanup.wait())
+        .await
+        .expect("the killed command is reaped");
+    let gone = wait_until(Duration::from_secs(3), || live_in_group(pgid).is_empty());
+    assert!(
+        gone,
+        "processes of group {pgid} remain: {:?}",
+        live_in_group(pgid)
+    );
+    let reaped = wait_until(Duration::from_secs(3), || {
+        !Path::new(&format!("/proc/{pgid}")).exists()
+    });
+    assert!(reaped, "the group's leader {pgid} was not reaped");
 }
