@@ -7,12 +7,19 @@
 //! quit). The loop never awaits a source: gathers run in their own tasks and only send events,
 //! and merging a large table happens off the loop.
 //!
-//! - `app`: the state and `App::update`; `action`: actions, effects and the keymap;
-//!   `view`: the sorted, filtered index over the merged rows; `ui`: drawing, one module per
-//!   region; `theme`: styles and state symbols (`NO_COLOR` respected).
+//! - `app`: the state and `App::update`; `mode`: what the keyboard drives (commands, help, a
+//!   question, a line being edited) and the focus; `action`: actions, effects and the keymap;
+//!   `rebuild`: merging the table off the loop and its bookkeeping; `view`: the sorted,
+//!   filtered index over the merged rows; `layout`: where each region goes; `ui`: drawing,
+//!   one module per region; `theme`: styles and state symbols (`NO_COLOR` respected).
+//! - Dependencies run one way: `ui` reads `app`; `app` uses `action`, `mode`, `layout`,
+//!   `rebuild` and `view`; `action` knows neither `app` nor `ui`.
 
 pub mod action;
 pub mod app;
+pub mod layout;
+pub mod mode;
+pub mod rebuild;
 pub mod theme;
 pub mod ui;
 pub mod view;
@@ -27,7 +34,8 @@ use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 
 pub use action::{Action, Effect};
-pub use app::{App, Rebuilt};
+pub use app::App;
+pub use rebuild::Rebuilt;
 pub use theme::Theme;
 
 use crate::config::Config;

@@ -10,13 +10,13 @@ use crossterm::event::{MouseEvent, MouseEventKind};
 use crate::engine::Plan;
 use crate::event::Event;
 use crate::source::CancelReason;
-use crate::tui::app::{RebuildJob, Rebuilt};
+use crate::tui::rebuild::{RebuildJob, Rebuilt};
 
 /// Rows one mouse-wheel notch scrolls.
 pub const WHEEL_ROWS: usize = 3;
 
 /// Every change to the dashboard's state goes through one of these (see `App::update`).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Action {
     /// The frame clock: the current time (live latencies, watch timer, throttled re-sorts).
     Tick(Instant),

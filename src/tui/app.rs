@@ -5,19 +5,19 @@
 
 mod export;
 mod nav;
-mod rebuild;
 mod run;
 mod source_view;
+mod table;
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub use rebuild::{RebuildJob, Rebuilt};
 pub use source_view::{HISTORY, RunRecord, SourceView, percentile};
 
 use super::action::{Action, Effect, KeyMode};
+use super::mode::{Focus, Mode};
+use super::rebuild::Rebuilds;
 use super::theme::Theme;
 use super::view::TableView;
 use crate::config::Config;
@@ -26,9 +26,6 @@ use crate::event::{Event, EventKind};
 use crate::merge::SortKey;
 use crate::source::State;
 
-/// Least time between two rebuilds of the table while sources finish: a few per second looks
-/// live, and with a thousand sources finishing it merges a few times instead of a thousand.
-pub const REBUILD_EVERY: Duration = Duration::from_millis(250);
 /// Watch interval when `w` turns watch mode on and none is configured.
 pub const DEFAULT_WATCH: Duration = Duration::from_secs(5);
 /// Above this many merged rows, sorting or filtering takes longer than a frame (about 80 and
@@ -37,33 +34,6 @@ pub const DEFAULT_WATCH: Duration = Duration::from_secs(5);
 const ON_LOOP_ROWS: usize = 200_000;
 /// How long a notice stays in the footer.
 const NOTICE_FOR: Duration = Duration::from_secs(8);
-
-/// Which panel the movement keys act on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Focus {
-    /// The sources panel (and the details of the selected source).
-    Sources,
-    /// The results table.
-    Results,
-}
-
-/// What a line being edited is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InputKind {
-    /// The query; Enter re-runs with it.
-    Query,
-    /// The results filter.
-    Filter,
-}
-
-/// A line being edited in the footer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Input {
-    /// What it is for.
-    pub kind: InputKind,
-    /// The text so far.
-    pub text: String,
-}
 
 /// A message for the user in the footer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,10 +58,6 @@ pub struct Scroll {
 }
 
 /// The dashboard's whole state.
-#[expect(
-    clippy::struct_excessive_bools,
-    reason = "independent toggles of what the screen shows"
-)]
 pub struct App {
     /// The configuration, for re-planning an edited query.
     config: Config,
@@ -137,30 +103,12 @@ pub struct App {
     pub sort: Vec<SortKey>,
     /// The results filter (as typed).
     pub filter: String,
-    /// The filter before the current edit (restored by Esc).
-    filter_before: String,
-    /// A line being edited.
-    pub input: Option<Input>,
-    /// A run with writes allowed waits for the user's yes.
-    pub confirm: bool,
-    /// The help overlay is shown.
-    pub show_help: bool,
+    /// What the keyboard drives: commands, help, a question, or a line being edited.
+    pub mode: Mode,
     /// The footer's message.
     pub notice: Option<Notice>,
-    /// Sources finished since the table was last rebuilt.
-    table_dirty: bool,
-    /// When the last rebuild was asked for.
-    last_rebuild: Option<Instant>,
-    /// A rebuild runs off the loop; no other is asked for until it lands.
-    is_rebuilding: bool,
-    /// Number of the last rebuild asked for.
-    rebuild_seq: u64,
-    /// Rebuilds up to this number were asked for before the rows were discarded.
-    discard_through: u64,
-    /// A run ended: the next rebuild is its final table (and fingerprints it).
-    final_pending: bool,
-    /// Fingerprints of the previous run's rows (watch mode's changed mark).
-    previous_rows: Option<Arc<HashSet<u64>>>,
+    /// The table's rebuilds off the event loop.
+    rebuilds: Rebuilds,
     /// Events dropped because they belonged to a superseded run.
     pub stale_dropped: u64,
     /// The terminal's size.
@@ -197,18 +145,9 @@ impl App {
             scroll: Scroll::default(),
             table: TableView::default(),
             filter: String::new(),
-            filter_before: String::new(),
-            input: None,
-            confirm: false,
-            show_help: false,
+            mode: Mode::Normal,
             notice: None,
-            table_dirty: false,
-            last_rebuild: None,
-            is_rebuilding: false,
-            rebuild_seq: 0,
-            discard_through: 0,
-            final_pending: false,
-            previous_rows: None,
+            rebuilds: Rebuilds::default(),
             stale_dropped: 0,
             size: (80, 24),
             export_dir: PathBuf::from("."),
@@ -236,14 +175,11 @@ impl App {
     /// Which keymap applies now.
     #[must_use]
     pub fn key_mode(&self) -> KeyMode {
-        if self.confirm {
-            KeyMode::Confirming
-        } else if self.input.is_some() {
-            KeyMode::Editing
-        } else if self.show_help {
-            KeyMode::Help
-        } else {
-            KeyMode::Normal
+        match self.mode {
+            Mode::Normal => KeyMode::Normal,
+            Mode::Help => KeyMode::Help,
+            Mode::ConfirmRun => KeyMode::Confirming,
+            Mode::Edit(_) => KeyMode::Editing,
         }
     }
 
@@ -279,7 +215,10 @@ impl App {
             Action::ToggleWatch => self.toggle_watch(),
             Action::TogglePause => self.toggle_pause(),
             Action::ToggleHelp => {
-                self.show_help = !self.show_help;
+                self.mode = match self.mode {
+                    Mode::Help => Mode::Normal,
+                    _ => Mode::Help,
+                };
                 None
             }
             Action::ExportCsv => self.export(crate::output::Format::Csv),
@@ -308,14 +247,13 @@ impl App {
         {
             self.notice = None;
         }
-        let due = self
-            .last_rebuild
-            .is_none_or(|t| now.saturating_duration_since(t) >= REBUILD_EVERY);
-        if self.table_dirty && due && !self.is_rebuilding {
+        if self.rebuilds.is_due(now) {
             return self.request_rebuild();
         }
         let watch_due = self.next_run.is_some_and(|t| now >= t);
-        if self.is_watching && watch_due && !self.is_running && !self.confirm {
+        // A run that needs a yes waits until no question is open and no line is being edited.
+        let may_ask = self.mode == Mode::Normal || !self.allow_writes();
+        if self.is_watching && watch_due && !self.is_running && may_ask {
             self.next_run = None;
             return self.request_run();
         }
@@ -349,7 +287,7 @@ impl App {
             EventKind::Finished { report, batches } => {
                 let index = report.index;
                 self.sources[index].finish(report, batches, generation);
-                self.table_dirty = true;
+                self.rebuilds.mark_dirty();
             }
             EventKind::GatherFinished { elapsed } => return self.gather_finished(elapsed),
         }
@@ -364,8 +302,7 @@ impl App {
         if self.is_watching {
             self.next_run = Some(self.now + self.watch.unwrap_or(DEFAULT_WATCH));
         }
-        self.final_pending = true;
-        self.table_dirty = true;
+        self.rebuilds.mark_final();
         self.request_rebuild()
     }
 
@@ -394,7 +331,7 @@ impl App {
     /// or a sort or filter of a large table) is pending or under way.
     #[must_use]
     pub fn is_table_updating(&self) -> bool {
-        self.is_running || self.table_dirty || self.is_rebuilding
+        self.is_running || self.rebuilds.is_busy()
     }
 
     /// Width of the source-name column, shared by the sources panel and the timeline so their

@@ -1,19 +1,17 @@
 //! Moving around: focus, selection, scrolling, sorting, filtering and the line editor.
 
-use super::{App, Focus, Input, InputKind};
+use super::App;
 use crate::merge::SortKey;
 use crate::tui::action::Action;
-use crate::tui::ui;
+use crate::tui::layout;
+use crate::tui::mode::{Edit, EditTarget, Focus, Mode};
 
 impl App {
     /// Applies a movement, sort, filter or editing action.
     pub(super) fn navigate(&mut self, action: &Action) {
         match *action {
-            Action::EditQuery => self.start_input(InputKind::Query, self.query.clone()),
-            Action::EditFilter => {
-                self.filter_before = self.filter.clone();
-                self.start_input(InputKind::Filter, self.filter.clone());
-            }
+            Action::EditQuery => self.start_edit(EditTarget::Query, self.query.clone()),
+            Action::EditFilter => self.start_edit(EditTarget::Filter, self.filter.clone()),
             Action::Input(c) => self.edit(|text| text.push(c)),
             Action::Backspace => self.edit(|text| {
                 text.pop();
@@ -41,26 +39,25 @@ impl App {
         }
     }
 
-    fn start_input(&mut self, kind: InputKind, text: String) {
-        self.show_help = false;
-        self.input = Some(Input { kind, text });
+    fn start_edit(&mut self, target: EditTarget, text: String) {
+        self.mode = Mode::Edit(Edit::new(target, text));
     }
 
     fn edit(&mut self, change: impl FnOnce(&mut String)) {
         let is_live = self.is_filter_live();
-        let Some(input) = self.input.as_mut() else {
+        let Mode::Edit(edit) = &mut self.mode else {
             return;
         };
-        change(&mut input.text);
-        if input.kind == InputKind::Filter && is_live {
-            let text = input.text.clone();
+        change(&mut edit.text);
+        if edit.target == EditTarget::Filter && is_live {
+            let text = edit.text.clone();
             self.apply_filter(text);
         }
     }
 
     /// Rows one page moves: the results table's visible rows, or the sources panel's.
     fn page(&self) -> usize {
-        let areas = ui::layout(self.size, self.sources.len(), self.focus);
+        let areas = layout::layout(self.size, self.sources.len(), self.focus);
         let rows = match self.focus {
             Focus::Results => areas.results_rows(),
             Focus::Sources => areas.sources_rows(),
@@ -84,7 +81,7 @@ impl App {
 
     /// Keeps the cursor on a row and on screen after the table or the terminal changed.
     pub(super) fn clamp_scroll(&mut self) {
-        let rows = ui::layout(self.size, self.sources.len(), self.focus)
+        let rows = layout::layout(self.size, self.sources.len(), self.focus)
             .results_rows()
             .max(1);
         let len = self.table.len();
@@ -138,7 +135,7 @@ impl App {
     fn resort(&mut self) {
         if !self.is_table_small() {
             // Too slow for the event loop: the next rebuild sorts it.
-            self.table_dirty = true;
+            self.rebuilds.mark_dirty();
         } else if let Err(e) = self.table.sort(&self.sort) {
             self.post_error(format!("cannot sort: {e}"));
         }
@@ -150,7 +147,9 @@ impl App {
     pub(super) fn apply_filter(&mut self, filter: String) {
         if !self.is_table_small() {
             // Too slow for the event loop: the next rebuild filters it.
-            self.table_dirty = self.table_dirty || filter != self.filter;
+            if filter != self.filter {
+                self.rebuilds.mark_dirty();
+            }
         } else if let Err(e) = self.table.set_filter(&filter) {
             self.post_error(format!("cannot filter: {e}"));
         }

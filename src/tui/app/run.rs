@@ -3,16 +3,17 @@
 
 use std::sync::Arc;
 
-use super::{App, DEFAULT_WATCH, InputKind};
+use super::{App, DEFAULT_WATCH};
 use crate::engine::Plan;
 use crate::source::CancelReason;
 use crate::tui::action::Effect;
+use crate::tui::mode::{EditTarget, Mode};
 
 impl App {
     /// Runs now, or asks first when writes are allowed.
     pub(super) fn request_run(&mut self) -> Option<Effect> {
         if self.allow_writes() {
-            self.confirm = true;
+            self.mode = Mode::ConfirmRun;
             return None;
         }
         Some(self.start_run())
@@ -78,18 +79,21 @@ impl App {
 
     /// Enter: yes to the confirmation, or accept the line being edited.
     pub(super) fn submit(&mut self) -> Option<Effect> {
-        if self.confirm {
-            self.confirm = false;
-            return Some(self.start_run());
-        }
-        let input = self.input.take()?;
-        match input.kind {
-            InputKind::Filter => {
-                self.apply_filter(input.text);
+        let edit = match std::mem::take(&mut self.mode) {
+            Mode::ConfirmRun => return Some(self.start_run()),
+            Mode::Edit(edit) => edit,
+            other => {
+                self.mode = other;
+                return None;
+            }
+        };
+        match edit.target {
+            EditTarget::Filter => {
+                self.apply_filter(edit.text);
                 None
             }
-            InputKind::Query => {
-                let query = input.text.trim().to_owned();
+            EditTarget::Query => {
+                let query = edit.text.trim().to_owned();
                 if query.is_empty() {
                     self.post_error(String::from("the query is empty; nothing was run"));
                     return None;
@@ -103,17 +107,15 @@ impl App {
     /// Esc while asking or editing: no to the confirmation, or abandon the edit (restoring
     /// the filter as it was).
     pub(super) fn dismiss(&mut self) {
-        if self.confirm {
-            self.confirm = false;
-            self.post(String::from("not run"));
-            return;
-        }
-        if let Some(input) = self.input.take()
-            && input.kind == InputKind::Filter
-            && self.filter != self.filter_before
-        {
-            let before = self.filter_before.clone();
-            self.apply_filter(before);
+        match std::mem::take(&mut self.mode) {
+            Mode::ConfirmRun => self.post(String::from("not run")),
+            Mode::Edit(edit) if edit.target == EditTarget::Filter => {
+                if self.filter != edit.original {
+                    self.apply_filter(edit.original);
+                }
+            }
+            Mode::Edit(_) => {}
+            other => self.mode = other,
         }
     }
 

@@ -5,7 +5,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::tui::app::{App, InputKind};
+use crate::tui::app::App;
+use crate::tui::mode::EditTarget;
 
 /// The keys the footer lists, most useful first (cut at the terminal's width).
 const KEYS: &[(&str, &str)] = &[
@@ -25,14 +26,14 @@ const KEYS: &[(&str, &str)] = &[
 /// Draws the footer.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.theme;
-    let line = if let Some(input) = &app.input {
-        let (prompt, hint) = match input.kind {
-            InputKind::Query => (" : ", "  Enter run · Esc cancel"),
-            InputKind::Filter => (" / ", "  Enter keep · Esc clear"),
+    let line = if let Some(edit) = app.mode.edit() {
+        let (prompt, hint) = match edit.target {
+            EditTarget::Query => (" : ", "  Enter run · Esc cancel"),
+            EditTarget::Filter => (" / ", "  Enter keep · Esc clear"),
         };
         Line::from(vec![
             Span::styled(prompt, t.key()),
-            Span::raw(input.text.clone()),
+            Span::raw(edit.text.clone()),
             Span::styled("▏", t.key()),
             Span::styled(hint, t.dim()),
         ])

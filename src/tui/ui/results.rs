@@ -9,7 +9,8 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::pad;
 use crate::source::State;
-use crate::tui::app::{App, Focus};
+use crate::tui::app::App;
+use crate::tui::mode::Focus;
 
 /// Widest a column gets before its cells are cut with `…`.
 const MAX_COLUMN: usize = 40;

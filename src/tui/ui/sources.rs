@@ -8,7 +8,8 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::{duration, pad};
 use crate::source::State;
-use crate::tui::app::{App, Focus, SourceView};
+use crate::tui::app::{App, SourceView};
+use crate::tui::mode::Focus;
 use crate::tui::theme;
 
 /// Width of the sparkline (runs shown).
