@@ -115,8 +115,8 @@ impl Session {
         let stty = dir.path().join("stty");
         let log = dir.path().join("log");
         let script = format!(
-            "cd {root} && {bin} -c {config} --log-file {log}; echo \"exit=$?\" > {status}; \
-             stty -a > {stty}; sleep 60",
+            "cd {root} && {bin} -c {config} --log-file {log}; code=$?; stty -a > {stty}; \
+             echo \"exit=$code\" > {status}; sleep 60",
             log = log.display(),
             status = status.display(),
             stty = stty.display(),
