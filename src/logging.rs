@@ -6,16 +6,21 @@ use std::path::{Path, PathBuf};
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
-/// The log file used when `--log-file` is not given: the platform's state directory
-/// (`~/.local/state/scatter/scatter.log` on Linux), else its data directory, else the
-/// temporary directory.
+/// scatter's directory for state kept between runs (the log, the editor's history): the
+/// platform's state directory (`~/.local/state/scatter` on Linux), else its data directory,
+/// else the temporary directory.
 #[must_use]
-pub fn default_path() -> PathBuf {
+pub fn state_dir() -> PathBuf {
     dirs::state_dir()
         .or_else(dirs::data_local_dir)
         .unwrap_or_else(std::env::temp_dir)
         .join("scatter")
-        .join("scatter.log")
+}
+
+/// The log file used when `--log-file` is not given: `scatter.log` in [`state_dir`].
+#[must_use]
+pub fn default_path() -> PathBuf {
+    state_dir().join("scatter.log")
 }
 
 /// Starts logging to `path` at a level set by `verbosity` (0 info, 1 debug, 2+ trace);

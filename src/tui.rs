@@ -17,6 +17,8 @@
 
 pub mod action;
 pub mod app;
+pub mod editor;
+pub mod history;
 pub mod layout;
 pub mod mode;
 pub mod rebuild;
@@ -28,7 +30,10 @@ use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture, EventStream};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    EventStream,
+};
 use futures_util::StreamExt;
 use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
@@ -58,7 +63,8 @@ const REBUILDS_IN_FLIGHT: usize = 2;
 /// Exit code of a normal quit.
 const EXIT_OK: u8 = 0;
 
-/// Puts the terminal in dashboard mode (raw, alternate screen, mouse) and back when dropped,
+/// Puts the terminal in dashboard mode (raw, alternate screen, mouse, bracketed paste) and
+/// back when dropped,
 /// on every path out of [`run`]; a panic is covered by the hooks `ratatui::init` and
 /// [`TerminalGuard::new`] install.
 struct TerminalGuard {
@@ -70,17 +76,17 @@ impl TerminalGuard {
         let terminal = ratatui::try_init()?;
         let ratatui_hook = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let _ = crossterm::execute!(io::stdout(), DisableMouseCapture);
+            let _ = crossterm::execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
             ratatui_hook(info);
         }));
-        crossterm::execute!(io::stdout(), EnableMouseCapture)?;
+        crossterm::execute!(io::stdout(), EnableMouseCapture, EnableBracketedPaste)?;
         Ok(Self { terminal })
     }
 }
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        let _ = crossterm::execute!(io::stdout(), DisableMouseCapture);
+        let _ = crossterm::execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
         ratatui::restore();
     }
 }
@@ -89,6 +95,7 @@ impl Drop for TerminalGuard {
 pub async fn run(config: Config) -> io::Result<u8> {
     let plan = Arc::new(Plan::new(&config));
     let mut app = App::new(config, Arc::clone(&plan), Theme::from_env(), Instant::now());
+    app.history = history::History::load(&crate::logging::state_dir());
     let mut guard = TerminalGuard::new()?;
     let size = guard.terminal.size()?;
     app.update(Action::Resize(size.width, size.height));

@@ -233,8 +233,29 @@ fn editing_the_query_shows_it_in_the_footer() {
     let footer = s.lines().nth(44).unwrap();
     assert_eq!(
         footer,
-        " : SELECT model, price FROM products WHERE price < 1000!▏  Enter run · Esc cancel"
+        " : SELECT model, price FROM products WHERE price < 1000!   Enter run · Esc cancel · ↑↓ history"
     );
+    let mut terminal = draw(&app, 140, 45);
+    let cursor = terminal.get_cursor_position().unwrap();
+    assert_eq!(
+        (cursor.x, cursor.y),
+        (56, 44),
+        "the cursor after the last character"
+    );
+    let cell = &terminal.backend().buffer()[(56, 44)];
+    assert!(cell.modifier.contains(Modifier::REVERSED));
+    // At 60 columns the text scrolls so that the cursor stays on screen; the hint gives way.
+    for c in " AND model <> ''".chars() {
+        app.update(Action::Input(c));
+    }
+    let narrow = screen(&app, 60, 15);
+    let footer = narrow.lines().nth(14).unwrap();
+    assert_eq!(
+        footer,
+        " :  price FROM products WHERE price < 1000! AND model <> ''"
+    );
+    let cursor = draw(&app, 60, 15).get_cursor_position().unwrap();
+    assert_eq!(cursor.x, 59, "the cursor in the last column");
 }
 
 #[test]

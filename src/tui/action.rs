@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crossterm::event::{MouseEvent, MouseEventKind};
+use tui_input::InputRequest;
 
 use crate::engine::Plan;
 use crate::event::Event;
@@ -68,10 +69,16 @@ pub enum Action {
     ExportJson,
     /// Help overlay on or off.
     ToggleHelp,
-    /// A character typed into the query or filter being edited.
+    /// A character typed into the line being edited, at the cursor.
     Input(char),
-    /// Delete the character before the cursor of the line being edited.
-    Backspace,
+    /// Move the cursor or delete in the line being edited.
+    Edit(InputRequest),
+    /// Text pasted into the line being edited (bracketed paste).
+    Paste(String),
+    /// The line being edited shows the previous entry of its history (↑).
+    Older,
+    /// The line being edited shows the next entry of its history, then the draft (↓).
+    Newer,
     /// Accept the line being edited (or answer yes to the confirmation).
     Submit,
     /// Abandon the line being edited (or answer no to the confirmation).
@@ -127,6 +134,7 @@ pub fn map(event: &TermEvent, mode: KeyMode) -> Option<Action> {
         TermEvent::Key(key) if key.kind != KeyEventKind::Release => map_key(*key, mode),
         TermEvent::Mouse(mouse) => map_mouse(*mouse),
         TermEvent::Resize(w, h) => Some(Action::Resize(*w, *h)),
+        TermEvent::Paste(text) if mode == KeyMode::Editing => Some(Action::Paste(text.clone())),
         _ => None,
     }
 }
@@ -154,14 +162,48 @@ pub fn map_key(key: KeyEvent, mode: KeyMode) -> Option<Action> {
             KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => Some(Action::Dismiss),
             _ => None,
         },
-        KeyMode::Editing => match key.code {
-            KeyCode::Enter => Some(Action::Submit),
-            KeyCode::Esc => Some(Action::Dismiss),
-            KeyCode::Backspace => Some(Action::Backspace),
-            KeyCode::Char(c) if !ctrl => Some(Action::Input(c)),
-            _ => None,
-        },
+        KeyMode::Editing => map_editing(key),
     }
+}
+
+/// The line editor's keys: readline's (Ctrl-A/E/B/F/U/K/W/Y, Alt-B/F/D) and the arrows.
+fn map_editing(key: KeyEvent) -> Option<Action> {
+    use InputRequest as R;
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let alt = key.modifiers.contains(KeyModifiers::ALT);
+    let request = match key.code {
+        KeyCode::Enter => return Some(Action::Submit),
+        KeyCode::Esc => return Some(Action::Dismiss),
+        KeyCode::Up => return Some(Action::Older),
+        KeyCode::Down => return Some(Action::Newer),
+        KeyCode::Char('p') if ctrl => return Some(Action::Older),
+        KeyCode::Char('n') if ctrl => return Some(Action::Newer),
+        KeyCode::Left if ctrl || alt => R::GoToPrevWord,
+        KeyCode::Right if ctrl || alt => R::GoToNextWord,
+        KeyCode::Left => R::GoToPrevChar,
+        KeyCode::Right => R::GoToNextChar,
+        KeyCode::Char('b') if ctrl => R::GoToPrevChar,
+        KeyCode::Char('f') if ctrl => R::GoToNextChar,
+        KeyCode::Char('b') if alt => R::GoToPrevWord,
+        KeyCode::Char('f') if alt => R::GoToNextWord,
+        KeyCode::Home => R::GoToStart,
+        KeyCode::End => R::GoToEnd,
+        KeyCode::Char('a') if ctrl => R::GoToStart,
+        KeyCode::Char('e') if ctrl => R::GoToEnd,
+        KeyCode::Backspace if ctrl || alt => R::DeletePrevWord,
+        KeyCode::Backspace => R::DeletePrevChar,
+        KeyCode::Char('h') if ctrl => R::DeletePrevChar,
+        KeyCode::Delete => R::DeleteNextChar,
+        KeyCode::Char('d') if ctrl => R::DeleteNextChar,
+        KeyCode::Char('d') if alt => R::DeleteNextWord,
+        KeyCode::Char('w') if ctrl => R::DeletePrevWord,
+        KeyCode::Char('u') if ctrl => R::DeleteFromStart,
+        KeyCode::Char('k') if ctrl => R::DeleteTillEnd,
+        KeyCode::Char('y') if ctrl => R::Yank,
+        KeyCode::Char(c) if !ctrl && !alt => return Some(Action::Input(c)),
+        _ => return None,
+    };
+    Some(Action::Edit(request))
 }
 
 fn map_normal(code: KeyCode) -> Option<Action> {
@@ -196,7 +238,11 @@ pub const HELP: &[(&str, &str)] = &[
     ("q  Ctrl-C", "quit (cancels the running gather)"),
     ("r  Enter", "run the query again"),
     ("Esc", "cancel the running gather"),
-    (":", "edit the query, Enter runs it"),
+    (":", "edit the query, Enter runs it (↑↓ history)"),
+    (
+        "  editing",
+        "← → Home End, Ctrl/Alt-← → words, ^A ^E ^U ^K ^W ^Y",
+    ),
     ("/", "filter rows (text in any column)"),
     ("s  S", "sort by next column · flip direction"),
     ("Tab", "focus sources / results"),

@@ -3,6 +3,7 @@
 //! [`Action::Tick`]. What the app needs done outside itself (start or cancel a gather, quit)
 //! it returns as an [`Effect`]; rendering reads the state and changes nothing.
 
+mod editing;
 mod export;
 mod nav;
 mod run;
@@ -16,7 +17,8 @@ use std::time::{Duration, Instant};
 pub use source_view::{HISTORY, RunRecord, SourceView, percentile};
 
 use super::action::{Action, Effect, KeyMode};
-use super::mode::{Focus, Mode};
+use super::history::History;
+use super::mode::{EditTarget, Focus, Mode};
 use super::rebuild::Rebuilds;
 use super::theme::Theme;
 use super::view::TableView;
@@ -107,6 +109,9 @@ pub struct App {
     pub mode: Mode,
     /// The footer's message.
     pub notice: Option<Notice>,
+    /// Past queries and filters, for ↑/↓ in the editor (saved in the state directory by
+    /// the dashboard; kept in memory only in tests).
+    pub history: History,
     /// The table's rebuilds off the event loop.
     rebuilds: Rebuilds,
     /// Events dropped because they belonged to a superseded run.
@@ -147,6 +152,7 @@ impl App {
             filter: String::new(),
             mode: Mode::Normal,
             notice: None,
+            history: History::default(),
             rebuilds: Rebuilds::default(),
             stale_dropped: 0,
             size: (80, 24),
@@ -224,6 +230,22 @@ impl App {
             Action::ExportCsv => self.export(crate::output::Format::Csv),
             Action::ExportJson => self.export(crate::output::Format::Json),
             Action::Submit => self.submit(),
+            Action::EditQuery => {
+                self.start_edit(EditTarget::Query, self.query.clone());
+                None
+            }
+            Action::EditFilter => {
+                self.start_edit(EditTarget::Filter, self.filter.clone());
+                None
+            }
+            Action::Input(_)
+            | Action::Edit(_)
+            | Action::Paste(_)
+            | Action::Older
+            | Action::Newer => {
+                self.on_edit(action);
+                None
+            }
             Action::Dismiss => {
                 self.dismiss();
                 None
@@ -252,7 +274,7 @@ impl App {
         }
         let watch_due = self.next_run.is_some_and(|t| now >= t);
         // A run that needs a yes waits until no question is open and no line is being edited.
-        let may_ask = self.mode == Mode::Normal || !self.allow_writes();
+        let may_ask = self.mode.is_normal() || !self.allow_writes();
         if self.is_watching && watch_due && !self.is_running && may_ask {
             self.next_run = None;
             return self.request_run();

@@ -2,6 +2,8 @@
 //! question, or a line being edited), what a line is edited for ([`EditTarget`]) and which
 //! panel has [`Focus`]. Plain data: the app changes it, the keymap and the renderer read it.
 
+pub use super::editor::Edit;
+
 /// Which panel the movement keys act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -21,32 +23,8 @@ pub enum EditTarget {
     Filter,
 }
 
-/// A line being edited: its target, the text so far, and the text it started from (what Esc
-/// restores).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Edit {
-    /// What it is for.
-    pub target: EditTarget,
-    /// The text so far.
-    pub text: String,
-    /// The text when the edit began.
-    pub original: String,
-}
-
-impl Edit {
-    /// An edit of `target` starting from `text`.
-    #[must_use]
-    pub fn new(target: EditTarget, text: String) -> Self {
-        Self {
-            target,
-            original: text.clone(),
-            text,
-        }
-    }
-}
-
 /// What the keyboard drives: exactly one of these at a time.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Default)]
 pub enum Mode {
     /// Commands (the normal keymap).
     #[default]
@@ -69,15 +47,21 @@ impl Mode {
         }
     }
 
+    /// Whether the normal keymap applies.
+    #[must_use]
+    pub fn is_normal(&self) -> bool {
+        matches!(self, Self::Normal)
+    }
+
     /// Whether a run waits for confirmation.
     #[must_use]
     pub fn is_confirming(&self) -> bool {
-        *self == Self::ConfirmRun
+        matches!(self, Self::ConfirmRun)
     }
 
     /// Whether the help overlay is shown.
     #[must_use]
     pub fn is_help(&self) -> bool {
-        *self == Self::Help
+        matches!(self, Self::Help)
     }
 }

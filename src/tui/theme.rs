@@ -110,6 +110,12 @@ impl Theme {
         }
     }
 
+    /// The cursor of the line being edited.
+    #[must_use]
+    pub fn cursor(self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+
     /// The mark of a row that changed since the previous run.
     #[must_use]
     pub fn changed(self) -> Style {

@@ -1,21 +1,15 @@
-//! Moving around: focus, selection, scrolling, sorting, filtering and the line editor.
+//! Moving around: focus, selection, scrolling, sorting and filtering.
 
 use super::App;
 use crate::merge::SortKey;
 use crate::tui::action::Action;
 use crate::tui::layout;
-use crate::tui::mode::{Edit, EditTarget, Focus, Mode};
+use crate::tui::mode::Focus;
 
 impl App {
     /// Applies a movement, sort, filter or editing action.
     pub(super) fn navigate(&mut self, action: &Action) {
         match *action {
-            Action::EditQuery => self.start_edit(EditTarget::Query, self.query.clone()),
-            Action::EditFilter => self.start_edit(EditTarget::Filter, self.filter.clone()),
-            Action::Input(c) => self.edit(|text| text.push(c)),
-            Action::Backspace => self.edit(|text| {
-                text.pop();
-            }),
             Action::SortNext => self.sort_next(),
             Action::SortFlip => self.sort_flip(),
             Action::FocusNext => {
@@ -36,22 +30,6 @@ impl App {
                 self.scroll.column = (self.scroll.column + 1).min(last);
             }
             _ => {}
-        }
-    }
-
-    fn start_edit(&mut self, target: EditTarget, text: String) {
-        self.mode = Mode::Edit(Edit::new(target, text));
-    }
-
-    fn edit(&mut self, change: impl FnOnce(&mut String)) {
-        let is_live = self.is_filter_live();
-        let Mode::Edit(edit) = &mut self.mode else {
-            return;
-        };
-        change(&mut edit.text);
-        if edit.target == EditTarget::Filter && is_live {
-            let text = edit.text.clone();
-            self.apply_filter(text);
         }
     }
 

@@ -87,13 +87,15 @@ impl App {
                 return None;
             }
         };
+        let text = edit.text().to_owned();
+        self.remember(edit.target, &text);
         match edit.target {
             EditTarget::Filter => {
-                self.apply_filter(edit.text);
+                self.apply_filter(text);
                 None
             }
             EditTarget::Query => {
-                let query = edit.text.trim().to_owned();
+                let query = text.trim().to_owned();
                 if query.is_empty() {
                     self.post_error(String::from("the query is empty; nothing was run"));
                     return None;

@@ -5,8 +5,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use unicode_width::UnicodeWidthChar;
+
 use crate::tui::app::App;
-use crate::tui::mode::EditTarget;
+use crate::tui::mode::{Edit, EditTarget};
 
 /// The keys the footer lists, most useful first (cut at the terminal's width).
 const KEYS: &[(&str, &str)] = &[
@@ -26,18 +28,11 @@ const KEYS: &[(&str, &str)] = &[
 /// Draws the footer.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.theme;
-    let line = if let Some(edit) = app.mode.edit() {
-        let (prompt, hint) = match edit.target {
-            EditTarget::Query => (" : ", "  Enter run · Esc cancel"),
-            EditTarget::Filter => (" / ", "  Enter keep · Esc clear"),
-        };
-        Line::from(vec![
-            Span::styled(prompt, t.key()),
-            Span::raw(edit.text.clone()),
-            Span::styled("▏", t.key()),
-            Span::styled(hint, t.dim()),
-        ])
-    } else if let Some(notice) = &app.notice {
+    if let Some(edit) = app.mode.edit() {
+        render_edit(app, edit, frame, area);
+        return;
+    }
+    let line = if let Some(notice) = &app.notice {
         let style = if notice.is_error {
             t.error()
         } else {
@@ -59,4 +54,58 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Line::from(spans)
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The line being edited: prompt, the part of the text around the cursor that fits, the
+/// cursor (a reversed cell, and the terminal's own cursor), and what Enter and Esc do when
+/// there is room.
+fn render_edit(app: &App, edit: &Edit, frame: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let (prompt, hint) = match edit.target {
+        EditTarget::Query => (" : ", "  Enter run · Esc cancel · ↑↓ history"),
+        EditTarget::Filter => (" / ", "  Enter keep · Esc clear · ↑↓ history"),
+    };
+    let width = usize::from(area.width).saturating_sub(prompt.len());
+    let text_width = display_width(edit.text());
+    let hint = if text_width + 1 + hint.chars().count() <= width {
+        hint
+    } else {
+        ""
+    };
+    // One column is kept for the cursor after the last character.
+    let room = width.saturating_sub(hint.chars().count()).saturating_sub(1);
+    let skip = edit.scroll(room);
+    let shown = columns(edit.text(), skip, room + 1);
+    let line = Line::from(vec![
+        Span::styled(prompt, t.key()),
+        Span::raw(shown),
+        Span::raw(" "),
+        Span::styled(hint, t.dim()),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+    let column = prompt.len() + edit.cursor_column().saturating_sub(skip);
+    if column < usize::from(area.width) && area.height > 0 {
+        let x = area.x + column as u16;
+        frame.buffer_mut()[(x, area.y)].set_style(t.cursor());
+        frame.set_cursor_position((x, area.y));
+    }
+}
+
+/// Width of `text` on screen, in columns.
+fn display_width(text: &str) -> usize {
+    text.chars().map(|c| c.width().unwrap_or(0)).sum()
+}
+
+/// The characters of `text` from display column `skip`, at most `width` columns of them.
+fn columns(text: &str, skip: usize, width: usize) -> String {
+    let mut at = 0;
+    let mut out = String::new();
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if at >= skip && at + w <= skip + width {
+            out.push(c);
+        }
+        at += w;
+    }
+    out
 }
