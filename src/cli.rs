@@ -115,7 +115,7 @@ impl Cli {
     }
 }
 
-fn duration(s: &str) -> Result<Duration, String> {
+fn duration(s: &str) -> Result<Duration, crate::config::ValueError> {
     crate::config::parse_duration(s)
 }
 

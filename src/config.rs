@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use check::{EnvLookup, interpolate, parse_duration};
+pub use check::{EnvLookup, ValueError, interpolate, parse_duration};
 pub use kinds::KINDS;
 pub use types::{DataFormat, GatherSettings, HttpMethod, KindSpec, Mode, SimSpec, SourceSpec};
 
@@ -150,9 +150,9 @@ impl Config {
         g.watch = o.watch.or(g.watch);
         self.allow_writes |= o.allow_writes;
         if let Some(sort) = o.sort {
-            self.merge.sort = sort_keys(&sort).map_err(|message| ConfigError::Flag {
+            self.merge.sort = sort_keys(&sort).map_err(|e| ConfigError::Flag {
                 flag: "--sort",
-                message,
+                message: e.to_string(),
             })?;
         }
         self.merge.limit = o.limit.unwrap_or(self.merge.limit);
@@ -274,14 +274,14 @@ fn merge(ctx: &Ctx<'_>, m: &RawMerge) -> Result<MergeSpec, ConfigError> {
 }
 
 /// `["price", "-model"]`: a leading `-` sorts that column descending.
-fn sort_keys(keys: &[String]) -> Result<Vec<SortKey>, String> {
+fn sort_keys(keys: &[String]) -> Result<Vec<SortKey>, ValueError> {
     keys.iter()
         .map(|k| {
             let (descending, column) = k
                 .strip_prefix('-')
                 .map_or((false, k.as_str()), |c| (true, c));
             if column.is_empty() {
-                return Err(format!("\"{k}\" names no column"));
+                return Err(ValueError::EmptySortKey(k.clone()));
             }
             Ok(SortKey {
                 column: column.to_owned(),

@@ -43,7 +43,7 @@ pub struct PlannedSource {
     /// `false`: reported as `skipped`.
     pub enabled: bool,
     /// The source itself; `Err` when it could not be built (reported as its error each run).
-    pub source: Result<Arc<dyn Source>, String>,
+    pub source: Result<Arc<dyn Source>, Arc<SourceError>>,
 }
 
 /// Everything a gather needs; built once per configuration and shared by every run, so
@@ -76,7 +76,7 @@ impl Plan {
                 query: config.query_for(spec).to_owned(),
                 timeout: spec.timeout.unwrap_or(config.gather.timeout),
                 enabled: spec.enabled,
-                source: source::build(spec).map_err(|e: SourceError| e.to_string()),
+                source: source::build(spec).map_err(Arc::new),
             })
             .collect();
         Self {
@@ -325,7 +325,8 @@ fn panicked(
         index,
         name: planned.name.clone(),
         kind: planned.kind,
-        outcome: Outcome::Error(format!("internal error: the source's task panicked ({e})")),
+        outcome: SourceError::Failed(format!("internal error: the source's task panicked ({e})"))
+            .into(),
         rows: 0,
         timing: Timing {
             finished: start.elapsed(),

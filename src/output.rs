@@ -125,6 +125,10 @@ fn source_json(r: &SourceReport) -> serde_json::Value {
         "latency_ms": r.timing.latency().as_millis() as u64,
         "rows": r.rows,
         "error": r.outcome.message(),
+        "transient": match &r.outcome {
+            Outcome::Error(e) => Some(e.is_transient()),
+            _ => None,
+        },
     })
 }
 

@@ -3,6 +3,7 @@
 
 mod command;
 mod data;
+mod error;
 mod file;
 mod http;
 mod mysql;
@@ -25,6 +26,8 @@ use tokio_util::task::TaskTracker;
 use crate::config::{KindSpec, SourceSpec};
 
 pub use command::CommandSource;
+pub use error::SourceError;
+pub(crate) use error::is_transient_io;
 pub use file::FileSource;
 pub use http::{BodyEncoding, HttpSource, encode_url_query};
 pub use mysql::MysqlSource;
@@ -59,46 +62,6 @@ pub struct Request {
     /// Cleanup tasks a source spawns after its run was cut off (a cancel request to a server)
     /// go here, so the process can wait for them before it exits.
     pub cleanup: TaskTracker,
-}
-
-/// Why a source failed. Its `Display` is the message shown in the source's row.
-#[derive(Debug, thiserror::Error)]
-pub enum SourceError {
-    /// A message already phrased for the user.
-    #[error("{0}")]
-    Failed(String),
-    /// Reading a file or a pipe failed.
-    #[error("{context}: {source}")]
-    Io {
-        /// What was being read.
-        context: String,
-        /// The OS error.
-        source: std::io::Error,
-    },
-    /// The data could not be parsed.
-    #[error("{0}")]
-    Parse(String),
-    /// This source produced more rows than `[gather] max_rows_per_source`.
-    #[error("row cap: more than {cap} rows from this source (raise [gather] max_rows_per_source)")]
-    SourceCap {
-        /// The cap.
-        cap: usize,
-    },
-    /// All sources together produced more rows than `[gather] max_rows`.
-    #[error("row cap: more than {cap} rows in total (raise [gather] max_rows)")]
-    TotalCap {
-        /// The cap.
-        cap: usize,
-    },
-    /// The read-only guard refused the query.
-    #[error("refused: {0}")]
-    Refused(String),
-}
-
-impl From<arrow_schema::ArrowError> for SourceError {
-    fn from(e: arrow_schema::ArrowError) -> Self {
-        Self::Parse(e.to_string())
-    }
 }
 
 /// A place rows come from. One value per configured source, built once and run once per gather;

@@ -211,6 +211,52 @@ fn exit_codes_follow_the_outcomes() {
 }
 
 #[test]
+fn json_says_which_errors_are_transient() {
+    let dir = config(&format!(
+        "query = \"q\"\n{}{}{}",
+        sim("flaky", "fail = 1.0"),
+        sim("broken", "error = \"disk full\""),
+        sim("fine", "")
+    ));
+    let out = scatter(dir.path(), &["--once", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let by_name = |name: &str| {
+        let s = v["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap();
+        (
+            s["state"].clone(),
+            s["error"].clone(),
+            s["transient"].clone(),
+        )
+    };
+    assert_eq!(
+        by_name("flaky"),
+        (
+            "error".into(),
+            "simulated failure (fail = 1)".into(),
+            true.into()
+        )
+    );
+    assert_eq!(
+        by_name("broken"),
+        ("error".into(), "disk full".into(), false.into())
+    );
+    assert_eq!(
+        by_name("fine"),
+        (
+            "ok".into(),
+            serde_json::Value::Null,
+            serde_json::Value::Null
+        )
+    );
+}
+
+#[test]
 fn config_errors_exit_2_naming_file_and_line() {
     let dir = config("[gather]\ntimeout = \"3x\"\n");
     let out = scatter(dir.path(), &["--once"]);

@@ -132,7 +132,7 @@ async fn fault(server: &Server, timeout: &str, fault: fn(&Proxy)) -> (Outcome, D
 async fn cut_connection_fails_fast(server: Server) {
     let (outcome, took) = fault(&server, "10s", Proxy::cut).await;
     match outcome {
-        Outcome::Error(m) => assert!(m.starts_with("connection lost: "), "{m}"),
+        Outcome::Error(e) => assert!(e.to_string().starts_with("connection lost: "), "{e}"),
         other => panic!("{}: expected an error, got {other:?}", server.kind),
     }
     assert!(took < Duration::from_secs(3), "ended promptly: {took:?}");

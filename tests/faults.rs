@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use scatter::config::{GatherSettings, Mode, SimSpec};
 use scatter::engine::{self, Plan, PlannedSource};
-use scatter::source::{CancelReason, Outcome, SimSource, Source, State, TimeoutCause};
+use scatter::source::{CancelReason, Outcome, SimSource, Source, SourceError, State, TimeoutCause};
 
 fn run_binary(dir: &Path) -> serde_json::Value {
     let out = Command::new(env!("CARGO_BIN_EXE_scatter"))
@@ -161,7 +161,7 @@ async fn a_thousand_sources_partial() {
     assert_eq!(r.reports.len(), 1000);
     for (i, report) in r.reports.iter().enumerate() {
         let want = match i % 10 {
-            0 => Outcome::Error(format!("shard {i} is down")),
+            0 => SourceError::Failed(format!("shard {i} is down")).into(),
             1 => Outcome::Timeout {
                 limit: MS * 1000,
                 cause: TimeoutCause::Source,

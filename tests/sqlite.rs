@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use scatter::config::Config;
 use scatter::engine::{self, Plan};
-use scatter::source::{Outcome, SqliteSource, State, TimeoutCause};
+use scatter::source::{Outcome, SourceError, SqliteSource, State, TimeoutCause};
 
 fn demo_config(query: &str, timeout: &str) -> (tempfile::TempDir, Config) {
     let dir = tempfile::tempdir().unwrap();
@@ -51,10 +51,9 @@ async fn writes_are_refused_by_the_guard_and_by_sqlite() {
     let r = run(&config).await;
     assert_eq!(
         r.reports[0].outcome,
-        Outcome::Error(
-            "refused: DELETE writes, and sessions are read-only (pass --allow-writes to allow it)"
-                .into()
-        )
+        Outcome::from(SourceError::Refused(
+            "DELETE writes, and sessions are read-only (pass --allow-writes to allow it)".into()
+        ))
     );
     // A write the keyword guard does not see is stopped by the read-only database itself.
     let (_dir, config) = demo_config(
@@ -62,9 +61,7 @@ async fn writes_are_refused_by_the_guard_and_by_sqlite() {
         "5s",
     );
     let r = run(&config).await;
-    let Outcome::Error(message) = &r.reports[0].outcome else {
-        panic!("{:?}", r.reports[0].outcome)
-    };
+    let message = r.reports[0].outcome.message().unwrap_or_default();
     assert!(
         message.contains("readonly")
             || message.contains("read-only")
@@ -96,9 +93,10 @@ async fn a_missing_file_is_a_clear_error() {
     )
     .unwrap();
     let r = run(&Config::load(&path).unwrap()).await;
-    let Outcome::Error(message) = &r.reports[0].outcome else {
+    let Outcome::Error(e) = &r.reports[0].outcome else {
         panic!()
     };
+    let message = e.to_string();
     assert!(
         message.starts_with("no such file: ") && message.ends_with("gone.db"),
         "{message}"

@@ -5,7 +5,7 @@ mod tui_common;
 use std::time::{Duration, Instant};
 
 use scatter::event::EventKind;
-use scatter::source::{CancelReason, Outcome, State, TimeoutCause};
+use scatter::source::{CancelReason, Outcome, SourceError, State, TimeoutCause};
 use scatter::tui::action::{self, KeyMode};
 use scatter::tui::{Action, Effect};
 use tui_common::*;
@@ -22,7 +22,7 @@ fn one_run(t0: Instant) -> scatter::tui::App {
     let g = run(&mut app);
     finish_ok(&mut app, g, 0, &[("a-cheap", 5.0), ("a-dear", 50.0)], 20);
     finish_ok(&mut app, g, 1, &[("b-mid", 20.0), ("b-top", 90.0)], 30);
-    finish_with(&mut app, g, 2, Outcome::Error("boom".into()), 5);
+    finish_with(&mut app, g, 2, SourceError::Failed("boom".into()).into(), 5);
     gather_done(&mut app, g, 31);
     app
 }
@@ -447,8 +447,8 @@ fn sorting_a_large_table_happens_off_the_event_loop() {
         .collect();
     let rows: Vec<(&str, f64)> = rows.iter().map(|(m, p)| (m.as_str(), *p)).collect();
     finish_ok(&mut app, g, 0, &rows, 20);
-    finish_with(&mut app, g, 1, Outcome::Error("x".into()), 5);
-    finish_with(&mut app, g, 2, Outcome::Error("y".into()), 5);
+    finish_with(&mut app, g, 1, SourceError::Failed("x".into()).into(), 5);
+    finish_with(&mut app, g, 2, SourceError::Failed("y".into()).into(), 5);
     gather_done(&mut app, g, 31);
     step(&mut app, Action::Tick(t0 + ms(1000)));
     assert_eq!(app.table.merged_rows(), 200_001);

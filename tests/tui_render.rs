@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use ratatui::style::{Color, Modifier};
 use scatter::event::EventKind;
-use scatter::source::{CancelReason, Outcome, TimeoutCause};
+use scatter::source::{CancelReason, Outcome, SourceError, TimeoutCause};
 use scatter::tui::{Action, App, Theme};
 use tui_common::*;
 
@@ -72,7 +72,7 @@ fn mixed(t0: Instant) -> App {
     let long = "connection refused: tcp connect to apac-db.internal:5432 failed after 3 \
                 attempts (last error: Connection refused (os error 111)); check that the server \
                 is running and accepting TCP/IP connections";
-    finish_with(&mut app, g, 2, Outcome::Error(long.into()), 900);
+    finish_with(&mut app, g, 2, SourceError::Failed(long.into()).into(), 900);
     let timeout = Outcome::Timeout {
         limit: Duration::from_secs(2),
         cause: TimeoutCause::Source,
@@ -171,6 +171,62 @@ fn long_error_in_the_details() {
         );
     }
     insta::assert_snapshot!(s);
+}
+
+#[test]
+fn details_say_a_transient_error_may_pass_and_a_final_one_nothing() {
+    let t0 = Instant::now();
+    let mut app = app(THREE, t0);
+    let g = run(&mut app);
+    let busy = SourceError::Transient {
+        message: "HTTP 503 Service Unavailable".into(),
+        retry_after: Some(Duration::from_secs(7)),
+    };
+    finish_with(&mut app, g, 0, busy.into(), 15);
+    finish_with(
+        &mut app,
+        g,
+        1,
+        SourceError::transient("connection refused").into(),
+        15,
+    );
+    finish_with(
+        &mut app,
+        g,
+        2,
+        SourceError::Failed("syntax error".into()).into(),
+        15,
+    );
+    gather_done(&mut app, g, 16);
+    app.update(Action::FocusNext);
+    let details = |app: &App| {
+        screen(app, 140, 40)
+            .lines()
+            .filter_map(|l| {
+                l.split_once("││")
+                    .map(|(_, d)| d.trim_end_matches('│').trim().to_owned())
+            })
+            .collect::<Vec<_>>()
+    };
+    let has = |lines: &[String], want: &str| lines.iter().any(|l| l.starts_with(want));
+    let first = details(&app);
+    assert!(
+        has(&first, "retry  transient; the server asks to wait 7.00 s"),
+        "{first:#?}"
+    );
+    app.update(Action::Down(1));
+    let second = details(&app);
+    assert!(
+        has(&second, "retry  transient: may pass if tried again"),
+        "{second:#?}"
+    );
+    app.update(Action::Down(1));
+    let third = details(&app);
+    assert!(has(&third, "why    syntax error"), "{third:#?}");
+    assert!(
+        !has(&third, "retry"),
+        "a final error offers no retry: {third:#?}"
+    );
 }
 
 #[test]

@@ -60,6 +60,32 @@ impl Ctx<'_> {
     }
 }
 
+/// What is wrong with one value, before the caller says where it is (the file, line and key,
+/// or the command-line flag).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ValueError {
+    /// Not a humantime duration.
+    #[error("invalid duration \"{value}\" ({reason}); write e.g. \"3s\" or \"250ms\"")]
+    Duration {
+        /// The text given.
+        value: String,
+        /// What humantime says is wrong with it.
+        reason: humantime::DurationError,
+    },
+    /// `${` without its `}`.
+    #[error("unterminated \"${{\" in \"{0}\"")]
+    UnterminatedVariable(String),
+    /// `${NAME}` where `NAME` is not in the environment.
+    #[error("environment variable `{0}` is not set")]
+    UnsetVariable(String),
+    /// A sort key that is only `-`, or empty.
+    #[error("\"{0}\" names no column")]
+    EmptySortKey(String),
+    /// A range such as `900ms..20ms`.
+    #[error("range \"{0}\" ends before it starts")]
+    BackwardRange(String),
+}
+
 /// 1-based line number of byte `offset` in `text`.
 pub fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
@@ -67,13 +93,15 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 }
 
 /// Parses a humantime duration, with a message that quotes the value.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s.trim())
-        .map_err(|e| format!("invalid duration \"{s}\" ({e}); write e.g. \"3s\" or \"250ms\""))
+pub fn parse_duration(s: &str) -> Result<Duration, ValueError> {
+    humantime::parse_duration(s.trim()).map_err(|reason| ValueError::Duration {
+        value: s.to_owned(),
+        reason,
+    })
 }
 
 /// Expands `${VAR}` references through `env`.
-pub fn interpolate(s: &str, env: EnvLookup<'_>) -> Result<String, String> {
+pub fn interpolate(s: &str, env: EnvLookup<'_>) -> Result<String, ValueError> {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(i) = rest.find('$') {
@@ -85,10 +113,9 @@ pub fn interpolate(s: &str, env: EnvLookup<'_>) -> Result<String, String> {
         } else if let Some(tail) = after.strip_prefix('{') {
             let close = tail
                 .find('}')
-                .ok_or_else(|| format!("unterminated \"${{\" in \"{s}\""))?;
+                .ok_or_else(|| ValueError::UnterminatedVariable(s.to_owned()))?;
             let name = &tail[..close];
-            let value =
-                env(name).ok_or_else(|| format!("environment variable `{name}` is not set"))?;
+            let value = env(name).ok_or_else(|| ValueError::UnsetVariable(name.to_owned()))?;
             out.push_str(&value);
             rest = &tail[close + 1..];
         } else {
@@ -118,7 +145,7 @@ mod tests {
             ("${PW", Err("unterminated \"${\" in \"${PW\"")),
         ];
         for (input, want) in cases {
-            let got = interpolate(input, &env);
+            let got = interpolate(input, &env).map_err(|e| e.to_string());
             assert_eq!(
                 got.as_deref(),
                 want.map_err(str::to_owned).as_deref(),

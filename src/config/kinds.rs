@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use toml::Spanned;
 
-use super::check::Ctx;
+use super::check::{Ctx, ValueError};
 use super::raw::RawSource;
 use super::{ConfigError, DataFormat, HttpMethod, KindSpec, SimSpec};
 
@@ -235,7 +235,7 @@ fn sim_spec(ctx: &Ctx<'_>, raw: &RawSource) -> Result<SimSpec, ConfigError> {
 }
 
 /// `"50ms"` or a range `"20ms..900ms"`.
-fn parse_latency(s: &str) -> Result<(Duration, Duration), String> {
+fn parse_latency(s: &str) -> Result<(Duration, Duration), ValueError> {
     let (lo, hi) = if let Some((a, b)) = s.split_once("..") {
         (
             super::check::parse_duration(a)?,
@@ -246,7 +246,7 @@ fn parse_latency(s: &str) -> Result<(Duration, Duration), String> {
         (d, d)
     };
     if lo > hi {
-        return Err(format!("range \"{s}\" ends before it starts"));
+        return Err(ValueError::BackwardRange(s.to_owned()));
     }
     Ok((lo, hi))
 }

@@ -77,11 +77,11 @@ pub(super) async fn run_source(ctx: TaskCtx) -> (SourceReport, Vec<RecordBatch>)
 
     let source = match &planned.source {
         Ok(source) => Arc::clone(source),
-        Err(message) => {
+        Err(error) => {
             timing.finished = ctx.start.elapsed();
             return finish(
                 &ctx,
-                report(Outcome::Error(message.clone()), 0, timing),
+                report(Outcome::Error(Arc::clone(error)), 0, timing),
                 Vec::new(),
             )
             .await;
@@ -108,7 +108,7 @@ pub(super) async fn run_source(ctx: TaskCtx) -> (SourceReport, Vec<RecordBatch>)
             // A source that saw the cancel itself and gave up with an error was cut off: the
             // cancel is the cause, not the error.
             Err(_) if token.is_cancelled() => ctx.shared.stopped_outcome(),
-            Err(e) => Outcome::Error(e.to_string()),
+            Err(e) => e.into(),
         },
         () = token.cancelled() => ctx.shared.stopped_outcome(),
         () = tokio::time::sleep(planned.timeout) => {

@@ -183,7 +183,7 @@ async fn fail_fast_cancels_the_rest_at_the_first_failure() {
         outcomes(&r),
         [
             Outcome::Ok,
-            Outcome::Error("boom".into()),
+            Outcome::from(SourceError::Failed("boom".into())),
             by_bad.clone(),
             by_bad
         ]
@@ -210,7 +210,13 @@ async fn partial_mode_keeps_going_after_a_failure() {
         settings(8, Mode::Partial, None),
     );
     let (r, _) = gather(p).await;
-    assert_eq!(outcomes(&r), [Outcome::Error("boom".into()), Outcome::Ok]);
+    assert_eq!(
+        outcomes(&r),
+        [
+            Outcome::from(SourceError::Failed("boom".into())),
+            Outcome::Ok
+        ]
+    );
     assert!(!r.aborted);
     assert_eq!(
         r.batches[1]
@@ -292,7 +298,7 @@ async fn every_source_reports_exactly_once_and_the_gather_finishes_last() {
         })
         .collect();
     sources[3].enabled = false;
-    sources[5].source = Err("cannot build".into());
+    sources[5].source = Err(Arc::new(SourceError::Failed("cannot build".into())));
     let (r, events) = gather(plan(sources, settings(4, Mode::Partial, None))).await;
     let mut finished = vec![0; 20];
     for e in &events {
@@ -310,7 +316,10 @@ async fn every_source_reports_exactly_once_and_the_gather_finishes_last() {
         r.reports[3].outcome,
         Outcome::Skipped("disabled in the config".into())
     );
-    assert_eq!(r.reports[5].outcome, Outcome::Error("cannot build".into()));
+    assert_eq!(
+        r.reports[5].outcome,
+        Outcome::from(SourceError::Failed("cannot build".into()))
+    );
     assert_eq!(r.reports[19].outcome.state(), State::Timeout);
 }
 
@@ -406,12 +415,9 @@ async fn row_caps_fail_the_source_that_crosses_them() {
     assert_eq!(
         outcomes(&r),
         [
-            Outcome::Error(
-                "row cap: more than 50 rows from this source (raise [gather] max_rows_per_source)"
-                    .into()
-            ),
+            Outcome::from(SourceError::SourceCap { cap: 50 }),
             Outcome::Ok,
-            Outcome::Error("row cap: more than 80 rows in total (raise [gather] max_rows)".into()),
+            Outcome::from(SourceError::TotalCap { cap: 80 }),
         ]
     );
 }

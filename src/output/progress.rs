@@ -109,7 +109,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::source::{Outcome, SourceReport, Timing};
+    use crate::source::{SourceError, SourceReport, Timing};
 
     fn event(kind: EventKind) -> Event {
         Event {
@@ -137,7 +137,7 @@ mod tests {
             index: 1,
             name: "b".into(),
             kind: "sim",
-            outcome: Outcome::Error("x".into()),
+            outcome: SourceError::Failed("x".into()).into(),
             rows: 0,
             timing: Timing::default(),
         };

@@ -9,8 +9,10 @@
 //! connection (a connection in the middle of a response is never returned to the pool).
 
 mod encode;
+mod status;
 
 use std::fmt::Write as _;
+use std::time::SystemTime;
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
@@ -22,6 +24,7 @@ use super::{BATCH_ROWS, MAX_OUTPUT_BYTES, Request, RowSink, Source, SourceError,
 use crate::config::HttpMethod;
 use crate::value::{BatchBuilder, Cell};
 pub use encode::{BodyEncoding, encode_url_query};
+use status::{retry_after, status_error};
 
 /// Characters of a body shown in an error: enough to recognise an error page or the place
 /// where JSON broke, short enough for one line of the dashboard.
@@ -119,6 +122,9 @@ impl HttpSource {
             builder = builder.body(body.replace("{query}", &encoding.encode(&request.query)));
         }
         let mut response = builder.send().await.map_err(|e| {
+            // Not reached, timed out, or the connection broke while the request was sent:
+            // another attempt may pass. A request that could not be built will not.
+            let transient = e.is_connect() || e.is_timeout() || e.is_request();
             let why = if e.is_connect() {
                 format!("cannot connect: {}", innermost(&e))
             } else if e.is_request() && !e.is_timeout() {
@@ -128,17 +134,18 @@ impl HttpSource {
             } else {
                 chain(&e.without_url())
             };
-            SourceError::Failed(format!("{} {shown}: {why}", self.method_name()))
+            let message = format!("{} {shown}: {why}", self.method_name());
+            if transient {
+                SourceError::transient(message)
+            } else {
+                SourceError::Failed(message)
+            }
         })?;
         let status = response.status();
         if !status.is_success() {
+            let after = retry_after(response.headers(), SystemTime::now());
             let (head, _) = read_capped(&mut response, ERROR_BODY_BYTES).await?;
-            let text = snippet(&head);
-            let mut message = format!("HTTP {status}");
-            if !text.is_empty() {
-                let _ = write!(message, ": {text}");
-            }
-            return Err(SourceError::Failed(message));
+            return Err(status_error(status, &head, after));
         }
         if let Some(len) = response.content_length()
             && len > self.body_cap as u64
@@ -188,8 +195,9 @@ async fn read_capped(
     let mut out = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| {
         // The deepest cause says what happened ("end of file before message length
-        // reached"); the layers above it only repeat that a body was being read.
-        SourceError::Failed(format!("reading the response: {}", innermost(&e)))
+        // reached"); the layers above it only repeat that a body was being read. The
+        // connection broke midway: transient.
+        SourceError::transient(format!("reading the response: {}", innermost(&e)))
     })? {
         if out.len() + chunk.len() > cap {
             let room = cap - out.len();

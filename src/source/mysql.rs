@@ -247,6 +247,19 @@ fn kind(name: &str) -> Kind {
     }
 }
 
+/// Whether a MySQL or MariaDB error number says the request may pass if sent again: too many
+/// connections (1040, 1203), the server shutting down (1053), the network between (1158 to
+/// 1161), the server gone or the connection lost (2006, 2013), the connection killed by an
+/// administrator (1927), or a lock race a retry can win (1205 lock wait timeout, 1213
+/// deadlock). Syntax errors, missing tables, permissions, a read-only transaction, and the
+/// statement limits (1969, 3024) or `KILL QUERY` (1317) that scatter itself sets are final.
+pub(super) fn is_transient_error_number(number: u16) -> bool {
+    matches!(
+        number,
+        1040 | 1053 | 1158..=1161 | 1203 | 1205 | 1213 | 1927 | 2006 | 2013
+    )
+}
+
 /// Stops whatever statement connection `id` runs, from a second session of the same user.
 async fn kill_query(options: MySqlConnectOptions, target: Target, id: u64) {
     let mut conn = match MySqlConnection::connect_with(&options).await {
@@ -287,6 +300,26 @@ mod tests {
         let source = MysqlSource::new("mysql://app:s3cret@db:3306/shop", 2).unwrap();
         assert_eq!(source.describe(), "mysql: mysql://app:***@db:3306/shop");
         assert!(!format!("{source:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn error_numbers_sort_into_transient_and_final() {
+        let cases = [
+            (1040, true),  // ER_CON_COUNT_ERROR: too many connections
+            (2006, true),  // CR_SERVER_GONE_ERROR
+            (2013, true),  // CR_SERVER_LOST
+            (1053, true),  // ER_SERVER_SHUTDOWN
+            (1213, true),  // ER_LOCK_DEADLOCK
+            (1064, false), // ER_PARSE_ERROR
+            (1146, false), // ER_NO_SUCH_TABLE
+            (1142, false), // ER_TABLEACCESS_DENIED_ERROR
+            (1792, false), // ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION
+            (1317, false), // ER_QUERY_INTERRUPTED (KILL QUERY)
+            (1969, false), // ER_STATEMENT_TIMEOUT (max_statement_time)
+        ];
+        for (number, transient) in cases {
+            assert_eq!(is_transient_error_number(number), transient, "{number}");
+        }
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! How a source's run ended, and the report the engine keeps for it.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
+
+use super::SourceError;
 
 /// Why a source was cancelled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,8 +47,10 @@ pub enum TimeoutCause {
 pub enum Outcome {
     /// Finished; the rows (possibly none) are in the result.
     Ok,
-    /// Failed with this message.
-    Error(String),
+    /// Failed with this error, shared so that the outcome is cheap to clone into events; its
+    /// `Display` is the message and it says whether a retry could help
+    /// ([`SourceError::is_transient`]).
+    Error(Arc<SourceError>),
     /// Ran out of time.
     Timeout {
         /// The limit that was hit.
@@ -83,7 +88,8 @@ impl Outcome {
     pub fn message(&self) -> Option<String> {
         match self {
             Self::Ok => None,
-            Self::Error(m) | Self::Skipped(m) => Some(m.clone()),
+            Self::Error(e) => Some(e.to_string()),
+            Self::Skipped(m) => Some(m.clone()),
             Self::Timeout { limit, cause } => Some(format!(
                 "{} {}",
                 match cause {
@@ -94,6 +100,12 @@ impl Outcome {
             )),
             Self::Cancelled(reason) => Some(reason.to_string()),
         }
+    }
+}
+
+impl From<SourceError> for Outcome {
+    fn from(e: SourceError) -> Self {
+        Self::Error(Arc::new(e))
     }
 }
 

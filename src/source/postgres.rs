@@ -210,6 +210,20 @@ fn kind(name: &str) -> Kind {
     }
 }
 
+/// Whether a PostgreSQL error code (SQLSTATE) says the request may pass if sent again: the
+/// connection failed (class `08`), the server has no room for another session (`53300`), it is
+/// shutting down, crashed or still starting (`57P01`, `57P02`, `57P03`), or the transaction
+/// lost a race that a retry can win (`40001` serialization failure, also a hot standby's
+/// "conflict with recovery"; `40P01` deadlock). Syntax errors, missing tables, permissions and
+/// `57014` (the statement was cancelled, by scatter or by `statement_timeout`) are final.
+pub(super) fn is_transient_sqlstate(code: &str) -> bool {
+    code.starts_with("08")
+        || matches!(
+            code,
+            "53300" | "57P01" | "57P02" | "57P03" | "40001" | "40P01"
+        )
+}
+
 /// Stops whatever backend `pid` runs, from a second session of the same user.
 async fn cancel_backend(options: PgConnectOptions, target: Target, pid: i32) {
     let mut conn = match PgConnection::connect_with(&options).await {
@@ -269,6 +283,26 @@ mod tests {
             "invalid URL postgres://reader:***@db:port/shop: \
              error with configuration: invalid port number"
         );
+    }
+
+    #[test]
+    fn sqlstates_sort_into_transient_and_final() {
+        let cases = [
+            ("08006", true),  // connection_failure
+            ("08001", true),  // sqlclient_unable_to_establish_sqlconnection
+            ("53300", true),  // too_many_connections
+            ("57P01", true),  // admin_shutdown (pg_terminate_backend)
+            ("57P03", true),  // cannot_connect_now (starting up)
+            ("40001", true),  // serialization_failure
+            ("42601", false), // syntax_error
+            ("42P01", false), // undefined_table
+            ("42501", false), // insufficient_privilege
+            ("25006", false), // read_only_sql_transaction
+            ("57014", false), // query_canceled
+        ];
+        for (code, transient) in cases {
+            assert_eq!(is_transient_sqlstate(code), transient, "{code}");
+        }
     }
 
     #[test]

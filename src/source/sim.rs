@@ -63,8 +63,9 @@ impl SimSource {
         if let Some(message) = &self.spec.error {
             return Err(SourceError::Failed(message.clone()));
         }
+        // `fail` stands for a flaky server: a run that failed this way may pass the next time.
         if rng.unit() < self.spec.fail {
-            return Err(SourceError::Failed(format!(
+            return Err(SourceError::transient(format!(
                 "simulated failure (fail = {})",
                 self.spec.fail
             )));

@@ -171,12 +171,29 @@ async fn stream_rows(
     sink.push(b.finish())
 }
 
+/// `SQLite`'s message; transient when the database was busy or locked by another connection
+/// (`SQLITE_BUSY`, `SQLITE_LOCKED` and their extended codes), final otherwise.
 fn query_error(e: sqlx::Error) -> SourceError {
     match e {
-        sqlx::Error::Database(db) => SourceError::Failed(db.message().to_owned()),
+        sqlx::Error::Database(db) => {
+            let primary = db
+                .code()
+                .and_then(|c| c.parse::<i32>().ok())
+                .map(|c| c & 0xff);
+            let message = db.message().to_owned();
+            if matches!(primary, Some(SQLITE_BUSY | SQLITE_LOCKED)) {
+                SourceError::transient(message)
+            } else {
+                SourceError::Failed(message)
+            }
+        }
         other => SourceError::Failed(other.to_string()),
     }
 }
+
+/// `SQLite`'s primary result codes for a database another connection holds.
+const SQLITE_BUSY: i32 = 5;
+const SQLITE_LOCKED: i32 = 6;
 
 fn push_row(b: &mut BatchBuilder, row: &SqliteRow) -> Result<(), SourceError> {
     for i in 0..row.len() {

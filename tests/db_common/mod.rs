@@ -79,9 +79,9 @@ pub fn outcome<'a>(result: &'a GatherResult, name: &str) -> &'a Outcome {
 }
 
 /// The error message of source `name`, panicking when it did not fail.
-pub fn error<'a>(result: &'a GatherResult, name: &str) -> &'a str {
+pub fn error(result: &GatherResult, name: &str) -> String {
     match outcome(result, name) {
-        Outcome::Error(m) => m,
+        Outcome::Error(e) => e.to_string(),
         other => panic!("{name}: expected an error, got {other:?}"),
     }
 }

@@ -1,5 +1,7 @@
 //! The queries a `redis` source understands.
 
+use crate::source::SourceError;
+
 /// What a `redis` source reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RedisQuery {
@@ -27,19 +29,20 @@ pub enum RedisQuery {
 const USAGE: &str = "use HGETALL <pattern>, GET <pattern> or ZRANGE <key> <start> <stop>";
 
 /// Parses a query; the command name is case-insensitive, arguments are separated by spaces
-/// (keys and patterns cannot contain spaces).
-pub fn parse(query: &str) -> Result<RedisQuery, String> {
+/// (keys and patterns cannot contain spaces). A query it does not understand is a final
+/// error that says what to write.
+pub fn parse(query: &str) -> Result<RedisQuery, SourceError> {
     let words: Vec<&str> = query.split_whitespace().collect();
     let Some((verb, args)) = words.split_first() else {
-        return Err(format!("no query given; {USAGE}"));
+        return Err(SourceError::Failed(format!("no query given; {USAGE}")));
     };
     let verb = verb.to_ascii_uppercase();
     let one = |args: &[&str]| match args {
         [pattern] => Ok((*pattern).to_owned()),
-        _ => Err(format!(
+        _ => Err(SourceError::Failed(format!(
             "{verb} takes one key pattern, got {} arguments in \"{query}\"",
             args.len()
-        )),
+        ))),
     };
     match verb.as_str() {
         "HGETALL" => Ok(RedisQuery::Hashes {
@@ -54,23 +57,23 @@ pub fn parse(query: &str) -> Result<RedisQuery, String> {
                 start: rank("start", start)?,
                 stop: rank("stop", stop)?,
             }),
-            _ => Err(format!(
+            _ => Err(SourceError::Failed(format!(
                 "ZRANGE takes <key> <start> <stop>, got {} arguments in \"{query}\"",
                 args.len()
-            )),
+            ))),
         },
         _ => {
             let shown: String = query.trim().chars().take(40).collect();
-            Err(format!(
+            Err(SourceError::Failed(format!(
                 "\"{shown}\" is not a query this source runs; {USAGE}"
-            ))
+            )))
         }
     }
 }
 
-fn rank(what: &str, s: &str) -> Result<i64, String> {
+fn rank(what: &str, s: &str) -> Result<i64, SourceError> {
     s.parse()
-        .map_err(|_| format!("ZRANGE: {what} \"{s}\" is not an integer"))
+        .map_err(|_| SourceError::Failed(format!("ZRANGE: {what} \"{s}\" is not an integer")))
 }
 
 #[cfg(test)]
@@ -80,20 +83,20 @@ mod tests {
     #[test]
     fn query_forms_parse() {
         assert_eq!(
-            parse("hgetall product:*"),
-            Ok(RedisQuery::Hashes {
+            parse("hgetall product:*").ok(),
+            Some(RedisQuery::Hashes {
                 pattern: "product:*".into()
             })
         );
         assert_eq!(
-            parse("  GET  doc:[ab]?  "),
-            Ok(RedisQuery::Json {
+            parse("  GET  doc:[ab]?  ").ok(),
+            Some(RedisQuery::Json {
                 pattern: "doc:[ab]?".into()
             })
         );
         assert_eq!(
-            parse("ZRANGE top 0 -1"),
-            Ok(RedisQuery::Range {
+            parse("ZRANGE top 0 -1").ok(),
+            Some(RedisQuery::Range {
                 key: "top".into(),
                 start: 0,
                 stop: -1
@@ -123,7 +126,9 @@ mod tests {
             ("ZRANGE k 0 end", "ZRANGE: stop \"end\" is not an integer"),
         ];
         for (q, want) in cases {
-            assert_eq!(parse(q), Err(want.to_owned()), "{q}");
+            let e = parse(q).unwrap_err();
+            assert!(!e.is_transient());
+            assert_eq!(e.to_string(), want, "{q}");
         }
     }
 }

@@ -1,9 +1,14 @@
 //! Short, specific messages for what goes wrong talking to a database server, phrased from
-//! sqlx errors without the connection URL, so a password can never reach them.
+//! sqlx errors without the connection URL, so a password can never reach them, and sorted
+//! into transient and final failures (see [`SourceError::is_transient`]).
 
 use std::io::ErrorKind;
 
-use crate::source::SourceError;
+use sqlx::error::DatabaseError;
+use sqlx::mysql::MySqlDatabaseError;
+use sqlx::postgres::PgDatabaseError;
+
+use crate::source::{SourceError, is_transient_io, mysql, postgres};
 
 /// Where a source connects, as shown in its messages (never the user or password).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,42 +30,81 @@ impl std::fmt::Display for Target {
 }
 
 /// A failure to open a session with `target`: `connection refused: 127.0.0.1:5999`, the
-/// server's own words for authentication and unknown databases.
+/// server's own words for authentication and unknown databases. Transient when the server
+/// could not be reached or said it is not ready (see [`server_error`]).
 #[must_use]
 pub fn connect_error(e: sqlx::Error, target: &Target) -> SourceError {
-    SourceError::Failed(match e {
-        sqlx::Error::Io(io) => match io.kind() {
-            ErrorKind::ConnectionRefused => format!("connection refused: {target}"),
-            ErrorKind::TimedOut => format!("connection timed out: {target}"),
-            ErrorKind::ConnectionReset | ErrorKind::UnexpectedEof => {
-                format!("connection closed by the server: {target}")
-            }
-            _ if is_lookup_failure(&io) => format!("cannot resolve host \"{}\"", target.host),
-            _ => format!("cannot connect to {target}: {io}"),
-        },
-        sqlx::Error::Tls(tls) => format!("TLS with {target} failed: {tls}"),
-        sqlx::Error::Database(db) => db.message().to_owned(),
-        sqlx::Error::Configuration(c) => format!("invalid connection settings: {c}"),
-        other => format!("cannot connect to {target}: {other}"),
-    })
+    match e {
+        sqlx::Error::Io(io) => {
+            let message = match io.kind() {
+                ErrorKind::ConnectionRefused => format!("connection refused: {target}"),
+                ErrorKind::TimedOut => format!("connection timed out: {target}"),
+                ErrorKind::ConnectionReset | ErrorKind::UnexpectedEof => {
+                    format!("connection closed by the server: {target}")
+                }
+                _ if is_lookup_failure(&io) => {
+                    let message = format!("cannot resolve host \"{}\"", target.host);
+                    // A resolver that could not answer now (EAI_AGAIN) may answer later; a
+                    // name that does not exist will not.
+                    return if io.to_string().contains("Temporary failure") {
+                        SourceError::transient(message)
+                    } else {
+                        SourceError::Failed(message)
+                    };
+                }
+                _ => format!("cannot connect to {target}: {io}"),
+            };
+            classified(message, is_transient_io(io.kind()))
+        }
+        sqlx::Error::Tls(tls) => SourceError::transient(format!("TLS with {target} failed: {tls}")),
+        sqlx::Error::Database(db) => server_error(&*db),
+        sqlx::Error::Configuration(c) => {
+            SourceError::Failed(format!("invalid connection settings: {c}"))
+        }
+        other => SourceError::Failed(format!("cannot connect to {target}: {other}")),
+    }
 }
 
 /// A failure while a statement runs: the server's message (`relation "nope" does not
-/// exist`), or what happened to the connection.
+/// exist`), or what happened to the connection (transient: the session was lost).
 #[must_use]
 pub fn query_error(e: sqlx::Error) -> SourceError {
-    SourceError::Failed(match e {
-        sqlx::Error::Database(db) => db.message().to_owned(),
-        sqlx::Error::Io(io) => match io.kind() {
+    match e {
+        sqlx::Error::Database(db) => server_error(&*db),
+        sqlx::Error::Io(io) => SourceError::transient(match io.kind() {
             // sqlx's own words here are about frame bytes ("expected to read 5 bytes, got 0
             // bytes at EOF"): say what happened instead.
             ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset | ErrorKind::BrokenPipe => {
                 "connection lost: closed by the server".to_owned()
             }
             _ => format!("connection lost: {io}"),
-        },
-        other => other.to_string(),
-    })
+        }),
+        sqlx::Error::Tls(tls) => SourceError::transient(format!("connection lost: TLS: {tls}")),
+        other => SourceError::Failed(other.to_string()),
+    }
+}
+
+/// An error the server sent, in its own words; transient when the kind's table says the
+/// server is overloaded, starting, stopping or dropped the connection
+/// (`postgres::is_transient_sqlstate`, `mysql::is_transient_error_number`).
+#[must_use]
+pub fn server_error(db: &dyn DatabaseError) -> SourceError {
+    let transient = if let Some(pg) = db.try_downcast_ref::<PgDatabaseError>() {
+        postgres::is_transient_sqlstate(pg.code())
+    } else if let Some(my) = db.try_downcast_ref::<MySqlDatabaseError>() {
+        mysql::is_transient_error_number(my.number())
+    } else {
+        false
+    };
+    classified(db.message().to_owned(), transient)
+}
+
+fn classified(message: String, transient: bool) -> SourceError {
+    if transient {
+        SourceError::transient(message)
+    } else {
+        SourceError::Failed(message)
+    }
 }
 
 /// Why reading a result stopped, sorted by what it means for the session.
@@ -107,26 +151,63 @@ mod tests {
     use super::*;
 
     #[test]
-    fn io_errors_name_the_target_and_nothing_else() {
+    fn io_errors_name_the_target_and_sort_into_transient_and_final() {
         let target = Target {
             host: "127.0.0.1".into(),
             port: 5999,
         };
         let io = |kind| sqlx::Error::Io(std::io::Error::from(kind));
-        let msg = |e| connect_error(e, &target).to_string();
-        assert_eq!(
-            msg(io(ErrorKind::ConnectionRefused)),
-            "connection refused: 127.0.0.1:5999"
-        );
-        assert_eq!(
-            msg(sqlx::Error::Io(std::io::Error::other(
-                "failed to lookup address information: Name or service not known"
-            ))),
-            "cannot resolve host \"127.0.0.1\""
-        );
-        assert_eq!(
-            query_error(io(ErrorKind::UnexpectedEof)).to_string(),
-            "connection lost: closed by the server"
-        );
+        let lookup = |text: &str| sqlx::Error::Io(std::io::Error::other(text.to_owned()));
+        let connect = [
+            (
+                io(ErrorKind::ConnectionRefused),
+                true,
+                "connection refused: 127.0.0.1:5999",
+            ),
+            (
+                io(ErrorKind::TimedOut),
+                true,
+                "connection timed out: 127.0.0.1:5999",
+            ),
+            (
+                io(ErrorKind::ConnectionReset),
+                true,
+                "connection closed by the server: 127.0.0.1:5999",
+            ),
+            (
+                lookup("failed to lookup address information: Name or service not known"),
+                false,
+                "cannot resolve host \"127.0.0.1\"",
+            ),
+            (
+                lookup(
+                    "failed to lookup address information: Temporary failure in name resolution",
+                ),
+                true,
+                "cannot resolve host \"127.0.0.1\"",
+            ),
+            (
+                sqlx::Error::Tls("handshake eof".into()),
+                true,
+                "TLS with 127.0.0.1:5999 failed: handshake eof",
+            ),
+            (
+                sqlx::Error::Configuration("bad sslmode".into()),
+                false,
+                "invalid connection settings: bad sslmode",
+            ),
+        ];
+        for (e, transient, text) in connect {
+            let got = connect_error(e, &target);
+            assert_eq!(
+                (got.is_transient(), got.to_string().as_str()),
+                (transient, text)
+            );
+        }
+        let lost = query_error(io(ErrorKind::UnexpectedEof));
+        assert_eq!(lost.to_string(), "connection lost: closed by the server");
+        assert!(lost.is_transient());
+        let protocol = query_error(sqlx::Error::Protocol("unexpected message".into()));
+        assert!(!protocol.is_transient());
     }
 }

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::duration;
+use crate::source::{Outcome, SourceError};
 use crate::tui::app::{App, SourceView};
 use crate::tui::theme::{self, Theme};
 
@@ -39,6 +40,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Span::styled(message, t.error()),
         ]));
     }
+    if let Some(Outcome::Error(e)) = &s.outcome
+        && e.is_transient()
+    {
+        lines.push(Line::from(vec![
+            label("retry", t),
+            Span::styled(transient(e), t.dim()),
+        ]));
+    }
     lines.push(Line::from(vec![
         label("query", t),
         Span::raw(s.query.clone()),
@@ -56,6 +65,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .block(block)
         .wrap(Wrap { trim: false });
     frame.render_widget(paragraph, area);
+}
+
+/// What trying again could do for a transient failure, with the server's `Retry-After`.
+fn transient(e: &SourceError) -> String {
+    match e.retry_after() {
+        Some(after) => format!("transient; the server asks to wait {}", duration(after)),
+        None => "transient: may pass if tried again".to_owned(),
+    }
 }
 
 fn label(name: &str, t: Theme) -> Span<'static> {
