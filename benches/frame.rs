@@ -100,6 +100,7 @@ fn loaded_app() -> App {
                 finished: Duration::from_millis(20 + i as u64),
                 ..Timing::default()
             },
+            warnings: Vec::new(),
         };
         let batches = (0..per / 10_000)
             .map(|b| batch(i * per + b * 10_000, 10_000))

@@ -332,6 +332,7 @@ fn panicked(
             finished: start.elapsed(),
             ..Timing::default()
         },
+        warnings: Vec::new(),
     }
 }
 

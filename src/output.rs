@@ -100,7 +100,7 @@ fn write_json(
         "elapsed_ms": result.elapsed.as_millis() as u64,
         "sources": sources,
         "columns": columns,
-        "warnings": merged.map(|m| m.warnings.clone()).unwrap_or_default(),
+        "warnings": warnings(result, merged),
     });
     // The head object, reopened to append the rows, streamed by arrow-json without building
     // a JSON value per row.
@@ -129,7 +129,19 @@ fn source_json(r: &SourceReport) -> serde_json::Value {
             Outcome::Error(e) => Some(e.is_transient()),
             _ => None,
         },
+        "warnings": r.warnings,
     })
+}
+
+/// Every warning of the gather: each source's, prefixed with its name, then the merge's.
+#[must_use]
+pub fn warnings(result: &GatherResult, merged: Option<&Merged>) -> Vec<String> {
+    let sources = result
+        .reports
+        .iter()
+        .flat_map(|r| r.warnings.iter().map(move |w| format!("{}: {w}", r.name)));
+    let merge = merged.into_iter().flat_map(|m| m.warnings.iter().cloned());
+    sources.chain(merge).collect()
 }
 
 /// The per-source summary for stderr: one aligned line per source, then a total line.
@@ -175,10 +187,8 @@ pub fn summary(result: &GatherResult, merged: Option<&Merged>) -> String {
     if result.aborted {
         s.push_str(" (fail-fast: aborted, no result)");
     }
-    if let Some(m) = merged {
-        for w in &m.warnings {
-            let _ = write!(s, "\nwarning: {w}");
-        }
+    for w in warnings(result, merged) {
+        let _ = write!(s, "\nwarning: {w}");
     }
     s.push('\n');
     s

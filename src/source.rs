@@ -7,6 +7,7 @@ mod error;
 mod file;
 mod http;
 mod mysql;
+mod names;
 mod outcome;
 mod postgres;
 pub mod redact;

@@ -244,25 +244,32 @@ pub struct BatchBuilder {
 }
 
 impl BatchBuilder {
-    /// A builder with these columns, in this order.
+    /// A builder with these columns, in this order, one per name even when names repeat (a
+    /// SQL result's `SELECT a, a`): columns are set by position, and the sink renames the
+    /// repeats.
     #[must_use]
     pub fn with_columns<S: AsRef<str>>(names: &[S]) -> Self {
         let mut b = Self::default();
         for n in names {
-            b.column(n.as_ref());
+            b.add_column(n.as_ref());
         }
         b
     }
 
-    /// The index of column `name`, adding it when new.
+    /// The index of the first column named `name`, adding it when new.
     pub fn column(&mut self, name: &str) -> usize {
-        if let Some(&i) = self.index.get(name) {
-            return i;
+        match self.index.get(name) {
+            Some(&i) => i,
+            None => self.add_column(name),
         }
+    }
+
+    fn add_column(&mut self, name: &str) -> usize {
+        let i = self.columns.len();
         self.names.push(name.to_owned());
         self.columns.push(Column::Null(self.rows));
-        self.index.insert(name.to_owned(), self.columns.len() - 1);
-        self.columns.len() - 1
+        self.index.entry(name.to_owned()).or_insert(i);
+        i
     }
 
     /// Sets column `col` of the current row; a second value for the same cell is ignored.

@@ -213,7 +213,11 @@ async fn writes_are_refused_unless_allowed() {
     exec(&mut conn, &format!("DROP TABLE IF EXISTS {table}")).await;
     exec(
         &mut conn,
-        &format!("CREATE TABLE {table} (id int); INSERT INTO {table} VALUES (1)"),
+        &format!(
+            "CREATE TABLE {table} (id int); INSERT INTO {table} VALUES (1); \
+             CREATE OR REPLACE FUNCTION {table}_wipe() RETURNS int LANGUAGE sql \
+             AS 'DELETE FROM {table} RETURNING 1'"
+        ),
     )
     .await;
     let refused = [
@@ -245,7 +249,13 @@ async fn writes_are_refused_unless_allowed() {
         (
             "cte",
             format!("WITH d AS (DELETE FROM {table} RETURNING id) SELECT * FROM d"),
-            "cannot execute SELECT in a read-only transaction",
+            "refused: DELETE (line 1, column 12) writes",
+        ),
+        // A write the client guard cannot see: only the read-only session stops it.
+        (
+            "function",
+            format!("SELECT {table}_wipe()"),
+            "cannot execute DELETE in a read-only transaction",
         ),
     ];
     let sources: String = refused
@@ -279,7 +289,11 @@ async fn writes_are_refused_unless_allowed() {
     assert_eq!(outcome(&result, "insert"), &Outcome::Ok);
     assert!(error(&result, "multi").starts_with("refused: the query holds 2"));
     assert_eq!(scalar(&mut conn, &rows).await, 203, "the insert alone ran");
-    exec(&mut conn, &format!("DROP TABLE {table}")).await;
+    exec(
+        &mut conn,
+        &format!("DROP TABLE {table}; DROP FUNCTION {table}_wipe()"),
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -55,7 +55,8 @@ async fn writes_are_refused_by_the_guard_and_by_sqlite() {
             "DELETE writes, and sessions are read-only (pass --allow-writes to allow it)".into()
         ))
     );
-    // A write the keyword guard does not see is stopped by the read-only database itself.
+    // A write inside a reading statement: the guard names it (the read-only database would
+    // refuse it too).
     let (_dir, config) = demo_config(
         "WITH x AS (SELECT 1) INSERT INTO t (id) SELECT 3 FROM x",
         "5s",

@@ -230,6 +230,27 @@ fn details_say_a_transient_error_may_pass_and_a_final_one_nothing() {
 }
 
 #[test]
+fn warnings_show_in_the_details() {
+    let t0 = Instant::now();
+    let mut app = app(THREE, t0);
+    let g = run(&mut app);
+    let report = scatter::source::SourceReport {
+        warnings: vec!["column 2 repeats the name \"model\": shown as \"model_2\"".into()],
+        ..report(0, "alpha", Outcome::Ok, 1, 15)
+    };
+    let batches = vec![products(&[("a", 1.0)])];
+    send(&mut app, g, EventKind::Finished { report, batches });
+    gather_done(&mut app, g, 16);
+    app.update(Action::FocusNext);
+    let s = screen(&app, 140, 45);
+    assert!(
+        s.contains("│warn   column 2 repeats the name \"model\": shown as │"),
+        "{s}"
+    );
+    assert!(s.contains("│\"model_2\""), "{s}");
+}
+
+#[test]
 fn empty_result() {
     let t0 = Instant::now();
     let mut app = app(THREE, t0);

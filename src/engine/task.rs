@@ -34,6 +34,7 @@ pub(super) async fn run_source(ctx: TaskCtx) -> (SourceReport, Vec<RecordBatch>)
         outcome,
         rows,
         timing,
+        warnings: Vec::new(),
     };
     if !planned.enabled {
         timing.finished = ctx.start.elapsed();
@@ -122,7 +123,11 @@ pub(super) async fn run_source(ctx: TaskCtx) -> (SourceReport, Vec<RecordBatch>)
     timing.finished = ctx.start.elapsed();
     timing.first_row = sink.first_row();
     let rows = sink.rows();
-    finish(&ctx, report(outcome, rows, timing), sink.into_batches()).await
+    let report = SourceReport {
+        warnings: sink.warnings(),
+        ..report(outcome, rows, timing)
+    };
+    finish(&ctx, report, sink.into_batches()).await
 }
 
 async fn finish(

@@ -140,6 +140,7 @@ mod tests {
             outcome: SourceError::Failed("x".into()).into(),
             rows: 0,
             timing: Timing::default(),
+            warnings: Vec::new(),
         };
         line.apply(&event(EventKind::Finished {
             report,

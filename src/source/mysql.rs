@@ -136,7 +136,7 @@ impl MysqlSource {
     }
 
     async fn run_inner(&self, request: &Request, sink: &mut RowSink) -> Result<(), SourceError> {
-        sql::check(&request.query, request.allow_writes)?;
+        sql::check(&request.query, sql::Dialect::Mysql, request.allow_writes)?;
         let mut s = self.session(request).await?;
         let mut guard = CancelOnDrop::arm(
             request.cleanup.clone(),

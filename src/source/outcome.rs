@@ -198,4 +198,7 @@ pub struct SourceReport {
     pub rows: u64,
     /// When things happened.
     pub timing: Timing,
+    /// What the user should know about its rows though it succeeded (a renamed column, a
+    /// value that could not be kept as it was), once per distinct message.
+    pub warnings: Vec<String>,
 }

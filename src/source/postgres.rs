@@ -137,7 +137,7 @@ impl PostgresSource {
     }
 
     async fn run_inner(&self, request: &Request, sink: &mut RowSink) -> Result<(), SourceError> {
-        sql::check(&request.query, request.allow_writes)?;
+        sql::check(&request.query, sql::Dialect::Postgres, request.allow_writes)?;
         let mut s = self.session(request).await?;
         let mut guard = CancelOnDrop::arm(
             request.cleanup.clone(),

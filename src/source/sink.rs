@@ -1,20 +1,27 @@
-//! [`RowSink`]: where a source pushes its batches. It counts rows, enforces the row caps and
-//! tells the watcher about the first row and the rows so far.
+//! [`RowSink`]: where a source pushes its batches. It counts rows, enforces the row caps,
+//! gives every column a name of its own ([`names`](super::names)), collects the source's
+//! warnings and tells the watcher about the first row and the rows so far.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use arrow_array::RecordBatch;
+use arrow_array::{RecordBatch, RecordBatchOptions};
+use arrow_schema::{Field, Schema};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::SourceError;
+use super::{SourceError, names};
 use crate::event::{Event, EventKind};
 
 /// Least time between two `Rows` events from one source: fast enough to look live, slow
 /// enough that a source streaming a million rows sends a handful of events, not thousands.
 const PROGRESS_EVERY: Duration = Duration::from_millis(50);
+
+/// Most warnings kept for one source in one run: enough for every renamed column of a wide
+/// result; past it, one last line says more were dropped, so a source cannot fill memory with
+/// them.
+const MAX_WARNINGS: usize = 50;
 
 /// Row caps shared by all the sinks of one gather.
 #[derive(Debug, Clone)]
@@ -60,6 +67,9 @@ pub struct RowSink {
     start: Instant,
     limits: SinkLimits,
     progress: Option<Progress>,
+    warnings: Vec<String>,
+    /// Warnings came past [`MAX_WARNINGS`] and were dropped.
+    warnings_dropped: bool,
 }
 
 impl RowSink {
@@ -73,6 +83,8 @@ impl RowSink {
             start: Instant::now(),
             limits,
             progress: None,
+            warnings: Vec::new(),
+            warnings_dropped: false,
         }
     }
 
@@ -99,8 +111,10 @@ impl RowSink {
         }
     }
 
-    /// Adds a batch. Fails when a row cap is exceeded; rows before the cap are kept.
+    /// Adds a batch. Fails when a row cap is exceeded; rows before the cap are kept. Columns
+    /// whose name repeats, is empty or is `_source` are renamed, with a warning.
     pub fn push(&mut self, batch: RecordBatch) -> Result<(), SourceError> {
+        let batch = self.named(batch)?;
         let n = batch.num_rows();
         if self.rows as usize + n > self.limits.per_source {
             return Err(SourceError::SourceCap {
@@ -120,6 +134,56 @@ impl RowSink {
             self.report(n);
         }
         Ok(())
+    }
+
+    /// `batch` with a name of its own for every column.
+    fn named(&mut self, batch: RecordBatch) -> Result<RecordBatch, SourceError> {
+        let schema = batch.schema();
+        let given: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        let Some((renamed, warnings)) = names::unique(&given) else {
+            return Ok(batch);
+        };
+        for w in warnings {
+            self.warn(w);
+        }
+        let fields: Vec<Field> = schema
+            .fields()
+            .iter()
+            .zip(renamed)
+            .map(|(f, name)| f.as_ref().clone().with_name(name))
+            .collect();
+        let schema = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+        let (_, columns, rows) = batch.into_parts();
+        let options = RecordBatchOptions::new().with_row_count(Some(rows));
+        Ok(RecordBatch::try_new_with_options(
+            schema, columns, &options,
+        )?)
+    }
+
+    /// Records a warning for this run (once per distinct message): something the user should
+    /// know about the rows, though the source succeeded.
+    pub fn warn(&mut self, message: impl Into<String>) {
+        let message = message.into();
+        if self.warnings.contains(&message) {
+            return;
+        }
+        if self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push(message);
+        } else {
+            self.warnings_dropped = true;
+        }
+    }
+
+    /// The warnings recorded so far, with a last line when some were dropped.
+    #[must_use]
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = self.warnings.clone();
+        if self.warnings_dropped {
+            out.push(format!(
+                "more warnings after these {MAX_WARNINGS} were dropped"
+            ));
+        }
+        out
     }
 
     fn report(&mut self, added: usize) {
@@ -168,5 +232,56 @@ impl RowSink {
     #[must_use]
     pub fn into_batches(self) -> Vec<RecordBatch> {
         self.batches
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow_array::{ArrayRef, Int64Array};
+
+    use super::*;
+
+    fn batch(names: &[&str]) -> RecordBatch {
+        let fields: Vec<Field> = names
+            .iter()
+            .map(|n| Field::new(*n, arrow_schema::DataType::Int64, true))
+            .collect();
+        let columns: Vec<ArrayRef> = (0..names.len())
+            .map(|i| Arc::new(Int64Array::from(vec![i as i64])) as ArrayRef)
+            .collect();
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap()
+    }
+
+    #[test]
+    fn repeated_names_are_renamed_once_per_run_with_a_warning() {
+        let mut sink = RowSink::detached(SinkLimits::new(100, 100));
+        sink.push(batch(&["a", "a"])).unwrap();
+        sink.push(batch(&["a", "a"])).unwrap();
+        sink.push(batch(&["b"])).unwrap();
+        assert_eq!(
+            sink.warnings(),
+            ["column 2 repeats the name \"a\": shown as \"a_2\""]
+        );
+        let batches = sink.into_batches();
+        let schema = batches[1].schema();
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(names, ["a", "a_2"]);
+        let second = batches[1].column(1).as_any().downcast_ref::<Int64Array>();
+        assert_eq!(second.unwrap().value(0), 1, "the values keep their places");
+    }
+
+    #[test]
+    fn warnings_past_the_limit_are_dropped_and_said_so() {
+        let mut sink = RowSink::detached(SinkLimits::new(100, 100));
+        for i in 0..MAX_WARNINGS + 3 {
+            sink.warn(format!("w{i}"));
+            sink.warn(format!("w{i}"));
+        }
+        let w = sink.warnings();
+        assert_eq!(w.len(), MAX_WARNINGS + 1);
+        assert_eq!(
+            w.last().unwrap(),
+            "more warnings after these 50 were dropped"
+        );
     }
 }

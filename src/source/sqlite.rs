@@ -112,7 +112,7 @@ impl SqliteSource {
     }
 
     async fn run_inner(&self, request: &Request, sink: &mut RowSink) -> Result<(), SourceError> {
-        sql::check(&request.query, request.allow_writes)?;
+        sql::check(&request.query, sql::Dialect::Sqlite, request.allow_writes)?;
         let mut conn = self.connect(request.allow_writes).await?;
         let flag = Arc::new(AtomicBool::new(false));
         let mut guard = CancelOnDrop(Some(Arc::clone(&flag)));

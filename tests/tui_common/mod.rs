@@ -109,6 +109,7 @@ pub fn report(index: usize, name: &str, outcome: Outcome, rows: u64, done_ms: u6
             first_row: (rows > 0).then(|| ms(done_ms / 2 + 1)),
             finished: ms(done_ms),
         },
+        warnings: Vec::new(),
     }
 }
 

@@ -68,6 +68,7 @@ impl App {
                         first_row: s.first_row,
                         finished: s.finished.unwrap_or_default(),
                     },
+                    warnings: s.warnings.clone(),
                 })
             })
             .collect()

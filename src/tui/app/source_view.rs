@@ -53,6 +53,8 @@ pub struct SourceView {
     pub rows: u64,
     /// How this run ended; `None` while it runs.
     pub outcome: Option<Outcome>,
+    /// This run's warnings (renamed columns, values not kept as they were).
+    pub warnings: Vec<String>,
     /// The rows of the latest run that produced any result, for the table.
     pub batches: Vec<RecordBatch>,
     /// Recent finished runs, oldest first.
@@ -79,6 +81,7 @@ impl SourceView {
             finished: None,
             rows: 0,
             outcome: None,
+            warnings: Vec::new(),
             batches: Vec::new(),
             history: VecDeque::new(),
         }
@@ -94,6 +97,7 @@ impl SourceView {
         self.finished = None;
         self.rows = 0;
         self.outcome = None;
+        self.warnings.clear();
     }
 
     /// Applies the source's final report and rows.
@@ -104,6 +108,7 @@ impl SourceView {
         self.first_row = report.timing.first_row;
         self.finished = Some(report.timing.finished);
         self.rows = report.rows;
+        self.warnings = report.warnings;
         if report.outcome == Outcome::Ok {
             self.batches = batches;
         } else {

@@ -1,5 +1,5 @@
-//! Details of the selected source: state, the full error, the effective query, where it
-//! connects (passwords redacted by the source), the timing breakdown and recent runs.
+//! Details of the selected source: state, the full error, its warnings, the effective query,
+//! where it connects (passwords redacted by the source), the timing breakdown and recent runs.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -46,6 +46,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::from(vec![
             label("retry", t),
             Span::styled(transient(e), t.dim()),
+        ]));
+    }
+    for warning in &s.warnings {
+        lines.push(Line::from(vec![
+            label("warn", t),
+            Span::styled(warning.clone(), t.notice()),
         ]));
     }
     lines.push(Line::from(vec![
