@@ -18,6 +18,8 @@
 pub mod action;
 pub mod app;
 pub mod editor;
+pub mod fleet;
+pub mod format;
 pub mod history;
 pub mod layout;
 pub mod mode;

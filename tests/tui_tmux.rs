@@ -301,3 +301,80 @@ fn quitting_mid_gather_stops_the_statements_on_the_servers() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// 1,000 sim sources with latencies from 5 to 300 ms, five that fail and four that hang
+/// past a 500 ms timeout: `o` puts the slowest first, `f` lists exactly the failed ones.
+#[test]
+fn a_thousand_sources_sorted_by_latency_and_filtered_to_the_failures() {
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config =
+        String::from("query = \"SELECT 1\"\n[gather]\ntimeout = \"10s\"\nconcurrency = 0\n");
+    let mut failed = Vec::new();
+    for i in 0..1000 {
+        let name = format!("shard-{i:04}");
+        let _ = write!(
+            config,
+            "[[source]]\nname = \"{name}\"\nkind = \"sim\"\nrows = 2\nseed = {i}\n"
+        );
+        if i % 200 == 13 {
+            config.push_str("error = \"connection refused\"\n");
+            failed.push(name);
+        } else if i % 250 == 7 {
+            config.push_str("hang = true\ntimeout = \"500ms\"\n");
+            failed.push(name);
+        } else {
+            config.push_str("latency = \"5ms..300ms\"\n");
+        }
+    }
+    std::fs::write(dir.path().join("fleet.toml"), config).unwrap();
+    let Some(session) = Session::start_with("fleet", dir.path(), "fleet.toml") else {
+        return;
+    };
+    let tmux = &session.tmux;
+    tmux.wait_for("every source to finish", Duration::from_secs(30), |s| {
+        s.contains("○ pending 0") && s.contains("◐ running 0") && s.contains("✓ ok 991")
+    });
+    tmux.keys(&["o"]);
+    let screen = tmux.wait_for("the sort", Duration::from_secs(5), |s| {
+        s.contains("by latency ↓")
+    });
+    let rows = panel_rows(&screen);
+    assert_eq!(rows.len(), 12, "{screen}");
+    assert!(
+        rows.windows(2).all(|w| w[0].1 >= w[1].1),
+        "slowest first: {rows:?}\n{screen}"
+    );
+    assert!(rows[0].1 >= 0.5, "the timeouts (500 ms) lead: {rows:?}");
+    tmux.keys(&["f"]);
+    let screen = tmux.wait_for("the filter", Duration::from_secs(5), |s| {
+        s.contains("991 hidden")
+    });
+    let mut listed: Vec<String> = panel_rows(&screen).into_iter().map(|r| r.0).collect();
+    listed.sort();
+    assert_eq!(listed, failed, "exactly the failed sources:\n{screen}");
+    tmux.keys(&["q"]);
+    session.assert_clean_exit();
+}
+
+/// The sources panel's rows on screen: name and latency in seconds.
+fn panel_rows(screen: &str) -> Vec<(String, f64)> {
+    screen
+        .lines()
+        .skip_while(|l| !l.starts_with("┌ sources"))
+        .skip(1)
+        .take_while(|l| l.starts_with('│'))
+        .filter_map(|l| {
+            let words: Vec<&str> = l.trim_start_matches('│').split_whitespace().collect();
+            let name = (*words.get(1)?).to_owned();
+            let at = words.iter().position(|w| *w == "ms" || *w == "s")?;
+            let value: f64 = words[at - 1].parse().ok()?;
+            let seconds = if words[at] == "ms" {
+                value / 1000.0
+            } else {
+                value
+            };
+            Some((name, seconds))
+        })
+        .collect()
+}

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use crossterm::event::{MouseEvent, MouseEventKind};
+use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use tui_input::InputRequest;
 
 use crate::engine::Plan;
@@ -59,6 +59,20 @@ pub enum Action {
     Left,
     /// Show the results' columns starting one further right.
     Right,
+    /// Sort the sources by the next key (config, latency, state, name, rows).
+    SourcesSortNext,
+    /// Reverse the sources' sort direction.
+    SourcesSortFlip,
+    /// Show the next set of sources by state (all, failed, not finished, ok).
+    StateFilterNext,
+    /// Sources grouped by tag, or not.
+    ToggleGroups,
+    /// List the selected tag's sources, or fold them.
+    ToggleExpand,
+    /// The timeline or the latency distribution in the middle of the screen.
+    ToggleView,
+    /// A left click at this column and row.
+    Click(u16, u16),
     /// Watch mode on or off.
     ToggleWatch,
     /// Freeze or unfreeze the display.
@@ -143,6 +157,7 @@ fn map_mouse(mouse: MouseEvent) -> Option<Action> {
     match mouse.kind {
         MouseEventKind::ScrollUp => Some(Action::Up(WHEEL_ROWS)),
         MouseEventKind::ScrollDown => Some(Action::Down(WHEEL_ROWS)),
+        MouseEventKind::Down(MouseButton::Left) => Some(Action::Click(mouse.column, mouse.row)),
         _ => None,
     }
 }
@@ -224,6 +239,12 @@ fn map_normal(code: KeyCode) -> Option<Action> {
         KeyCode::End | KeyCode::Char('G') => Action::Bottom,
         KeyCode::Left | KeyCode::Char('h') => Action::Left,
         KeyCode::Right | KeyCode::Char('l') => Action::Right,
+        KeyCode::Char('o') => Action::SourcesSortNext,
+        KeyCode::Char('O') => Action::SourcesSortFlip,
+        KeyCode::Char('f') => Action::StateFilterNext,
+        KeyCode::Char('t') => Action::ToggleGroups,
+        KeyCode::Char('x') => Action::ToggleExpand,
+        KeyCode::Char('v') => Action::ToggleView,
         KeyCode::Char('w') => Action::ToggleWatch,
         KeyCode::Char('p') => Action::TogglePause,
         KeyCode::Char('e') => Action::ExportCsv,
@@ -243,9 +264,25 @@ pub const HELP: &[(&str, &str)] = &[
         "  editing",
         "← → Home End, Ctrl/Alt-← → words, ^A ^E ^U ^K ^W ^Y",
     ),
-    ("/", "filter rows (text in any column)"),
-    ("s  S", "sort by next column · flip direction"),
-    ("Tab", "focus sources / results"),
+    (
+        "/",
+        "filter the focused panel (rows: any column · sources: name or tag)",
+    ),
+    ("s  S", "sort results by next column · flip direction"),
+    (
+        "o  O",
+        "sort sources: config, latency, state, name, rows · flip",
+    ),
+    (
+        "f",
+        "sources shown: all, failed, not finished, ok (click a count)",
+    ),
+    (
+        "t  x",
+        "group sources by tag · expand/fold a tag (also → ←)",
+    ),
+    ("v", "middle panel: timeline · latency distribution"),
+    ("Tab", "focus sources / results (click a row selects it)"),
     ("↑↓ j k", "move the selection (wheel scrolls)"),
     ("PgUp PgDn g G", "page up/down · first · last"),
     ("← → h l", "scroll the result columns"),

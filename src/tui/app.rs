@@ -4,19 +4,26 @@
 //! it returns as an [`Effect`]; rendering reads the state and changes nothing.
 
 mod editing;
+mod events;
 mod export;
+mod fleet;
+mod mouse;
 mod nav;
 mod run;
 mod source_view;
 mod table;
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub use source_view::{HISTORY, RunRecord, SourceView, percentile};
+use fleet::FleetRefresh;
+pub use fleet::{FLEET_EVERY, View};
+pub use source_view::{HISTORY, RunRecord, SourceView, percentile, percentile_sorted};
 
 use super::action::{Action, Effect, KeyMode};
+use super::fleet::{FleetStats, PanelIndex, PanelRow, PanelSpec, tag_list};
 use super::history::History;
 use super::mode::{EditTarget, Focus, Mode};
 use super::rebuild::Rebuilds;
@@ -24,7 +31,7 @@ use super::theme::Theme;
 use super::view::TableView;
 use crate::config::Config;
 use crate::engine::Plan;
-use crate::event::{Event, EventKind};
+use crate::event::Event;
 use crate::merge::SortKey;
 use crate::source::State;
 
@@ -95,8 +102,31 @@ pub struct App {
     backlog: Vec<Event>,
     /// Which panel has focus.
     pub focus: Focus,
-    /// The selected source.
+    /// The source whose details are shown (the last source the cursor was on).
     pub selected: usize,
+    /// The sources panel's selected row (a source or a tag line); it stays on its row while
+    /// the rows re-sort.
+    pub cursor: Option<PanelRow>,
+    /// The sources panel's first row on screen (the timeline shows the same rows).
+    pub panel_offset: usize,
+    /// How the user asked to see the sources: sort, filters, grouping.
+    pub panel: PanelSpec,
+    /// The sources panel's rows as `panel` says (rebuilt throttled while a gather runs).
+    pub index: PanelIndex,
+    /// Figures across the sources for the distribution view and the concurrency strip.
+    pub stats: FleetStats,
+    /// Every tag of the sources, sorted (`(no tag)` last, if any source has none).
+    pub tags: Vec<String>,
+    /// Per source, the indices of its tags in `tags`.
+    tags_of: Vec<Vec<usize>>,
+    /// When the index was rebuilt and whether sources changed since.
+    fleet_refresh: FleetRefresh,
+    /// The timeline or the latency distribution.
+    pub view: View,
+    /// p99 of the sources' latencies in each recent run, oldest first (watch mode).
+    pub run_p99: VecDeque<Duration>,
+    /// Width of the source-name column (see [`App::name_width`]).
+    name_width: usize,
     /// The results' scroll state.
     pub scroll: Scroll,
     /// The merged rows.
@@ -126,8 +156,23 @@ impl App {
     /// The dashboard for `config`, running `plan`, before its first run.
     #[must_use]
     pub fn new(config: Config, plan: Arc<Plan>, theme: Theme, now: Instant) -> Self {
-        let sources = plan.sources.iter().map(SourceView::new).collect();
-        Self {
+        let sources: Vec<SourceView> = plan
+            .sources
+            .iter()
+            .zip(&config.sources)
+            .map(|(planned, spec)| SourceView {
+                tags: spec.tags.clone(),
+                ..SourceView::new(planned)
+            })
+            .collect();
+        let (tags, tags_of) = tag_list(&sources);
+        let name_width = sources
+            .iter()
+            .map(|s| s.name.chars().count())
+            .max()
+            .unwrap_or(4)
+            .clamp(4, 20);
+        let mut app = Self {
             query: config.query.clone().unwrap_or_default(),
             sort: config.merge.sort.clone(),
             watch: config.gather.watch,
@@ -147,6 +192,17 @@ impl App {
             backlog: Vec::new(),
             focus: Focus::Results,
             selected: 0,
+            cursor: None,
+            panel_offset: 0,
+            panel: PanelSpec::default(),
+            index: PanelIndex::default(),
+            stats: FleetStats::default(),
+            tags,
+            tags_of,
+            fleet_refresh: FleetRefresh::default(),
+            view: View::default(),
+            run_p99: VecDeque::new(),
+            name_width,
             scroll: Scroll::default(),
             table: TableView::default(),
             filter: String::new(),
@@ -157,7 +213,9 @@ impl App {
             stale_dropped: 0,
             size: (80, 24),
             export_dir: PathBuf::from("."),
-        }
+        };
+        app.refresh_fleet();
+        app
     }
 
     /// The plan the next run uses.
@@ -201,7 +259,15 @@ impl App {
     /// Sources per state, in [`State::ALL`] order; always sums to the number of sources.
     #[must_use]
     pub fn counts(&self) -> [(State, usize); 7] {
-        State::ALL.map(|s| (s, self.sources.iter().filter(|v| v.state == s).count()))
+        let mut n = [0; 7];
+        for s in &self.sources {
+            n[state_rank(s.state)] += 1;
+        }
+        let mut i = 0;
+        State::ALL.map(|s| {
+            i += 1;
+            (s, n[i - 1])
+        })
     }
 
     /// Changes the state as `action` says; returns what the event loop must do, if anything.
@@ -211,6 +277,35 @@ impl App {
             Action::Resize(w, h) => {
                 self.size = (w, h);
                 self.clamp_scroll();
+                self.clamp_panel();
+                None
+            }
+            Action::SourcesSortNext => {
+                self.sources_sort_next();
+                None
+            }
+            Action::SourcesSortFlip => {
+                self.sources_sort_flip();
+                None
+            }
+            Action::StateFilterNext => {
+                self.set_state_filter(self.panel.state.next());
+                None
+            }
+            Action::ToggleGroups => {
+                self.toggle_groups();
+                None
+            }
+            Action::ToggleExpand => {
+                self.expand(None);
+                None
+            }
+            Action::ToggleView => {
+                self.toggle_view();
+                None
+            }
+            Action::Click(x, y) => {
+                self.click(x, y);
                 None
             }
             Action::Engine(event) => self.on_engine(event),
@@ -234,6 +329,10 @@ impl App {
                 self.start_edit(EditTarget::Query, self.query.clone());
                 None
             }
+            Action::EditFilter if self.focus == Focus::Sources => {
+                self.start_edit(EditTarget::Sources, self.panel.text.clone());
+                None
+            }
             Action::EditFilter => {
                 self.start_edit(EditTarget::Filter, self.filter.clone());
                 None
@@ -255,77 +354,6 @@ impl App {
                 None
             }
         }
-    }
-
-    fn tick(&mut self, now: Instant) -> Option<Effect> {
-        if self.is_paused {
-            return None;
-        }
-        self.now = now;
-        if self
-            .notice
-            .as_ref()
-            .is_some_and(|n| now.saturating_duration_since(n.at) > NOTICE_FOR)
-        {
-            self.notice = None;
-        }
-        if self.rebuilds.is_due(now) {
-            return self.request_rebuild();
-        }
-        let watch_due = self.next_run.is_some_and(|t| now >= t);
-        // A run that needs a yes waits until no question is open and no line is being edited.
-        let may_ask = self.mode.is_normal() || !self.allow_writes();
-        if self.is_watching && watch_due && !self.is_running && may_ask {
-            self.next_run = None;
-            return self.request_run();
-        }
-        None
-    }
-
-    fn on_engine(&mut self, event: Event) -> Option<Effect> {
-        if event.generation != self.generation {
-            self.stale_dropped += 1;
-            return None;
-        }
-        if self.is_paused {
-            self.backlog.push(event);
-            return None;
-        }
-        let generation = event.generation;
-        match event.kind {
-            EventKind::Queued { source, at } => self.sources[source].queued = Some(at),
-            EventKind::Started { source, at } => {
-                let s = &mut self.sources[source];
-                s.started = Some(at);
-                s.state = State::Running;
-            }
-            EventKind::FirstRow { source, at } => self.sources[source].first_row = Some(at),
-            EventKind::Rows { source, rows } => {
-                let s = &mut self.sources[source];
-                if !s.state.is_final() {
-                    s.rows = rows;
-                }
-            }
-            EventKind::Finished { report, batches } => {
-                let index = report.index;
-                self.sources[index].finish(report, batches, generation);
-                self.rebuilds.mark_dirty();
-            }
-            EventKind::GatherFinished { elapsed } => return self.gather_finished(elapsed),
-        }
-        None
-    }
-
-    /// The run is over: its final table is built at once (not throttled).
-    fn gather_finished(&mut self, elapsed: Duration) -> Option<Effect> {
-        self.is_running = false;
-        self.runs += 1;
-        self.last_elapsed = elapsed;
-        if self.is_watching {
-            self.next_run = Some(self.now + self.watch.unwrap_or(DEFAULT_WATCH));
-        }
-        self.rebuilds.mark_final();
-        self.request_rebuild()
     }
 
     fn post(&mut self, text: String) {
@@ -360,12 +388,7 @@ impl App {
     /// rows line up: the longest name, at least 4 and at most 20 characters.
     #[must_use]
     pub fn name_width(&self) -> usize {
-        self.sources
-            .iter()
-            .map(|s| s.name.chars().count())
-            .max()
-            .unwrap_or(4)
-            .clamp(4, 20)
+        self.name_width
     }
 
     /// Whether sorting and filtering the table fit in a frame on the event loop.
@@ -378,4 +401,10 @@ impl App {
     pub fn changed_rows(&self) -> usize {
         self.table.changed_rows()
     }
+}
+
+/// The position of `state` in [`State::ALL`].
+#[must_use]
+pub fn state_rank(state: State) -> usize {
+    State::ALL.iter().position(|&s| s == state).unwrap_or(0)
 }

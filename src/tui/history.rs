@@ -18,6 +18,7 @@ pub fn file(dir: &Path, target: EditTarget) -> PathBuf {
     let name = match target {
         EditTarget::Query => "query-history.jsonl",
         EditTarget::Filter => "filter-history.jsonl",
+        EditTarget::Sources => "sources-filter-history.jsonl",
     };
     dir.join(name)
 }
@@ -46,7 +47,7 @@ impl History {
     #[must_use]
     pub fn load(dir: &Path) -> Self {
         let mut entries = HashMap::new();
-        for target in [EditTarget::Query, EditTarget::Filter] {
+        for target in [EditTarget::Query, EditTarget::Filter, EditTarget::Sources] {
             let Ok(f) = std::fs::File::open(file(dir, target)) else {
                 continue;
             };

@@ -1,9 +1,11 @@
 //! Where each screen region goes for a terminal size: shared by the renderer and by the app,
-//! which needs page sizes (and, for the mouse, which region a click fell in). Depends on neither.
+//! which needs page sizes and, for the mouse, which region a click fell in. Depends on neither.
 
 use ratatui::layout::Rect;
 
 use super::mode::Focus;
+use super::theme;
+use crate::source::State;
 
 /// Rows of sources shown at most in the sources panel and the timeline before they scroll.
 const MAX_SOURCE_ROWS: usize = 12;
@@ -89,7 +91,8 @@ pub fn layout(size: (u16, u16), sources: usize, focus: Focus) -> Areas {
     areas.sources = Some(left);
     areas.details = right;
     y += top;
-    let timeline = listed + 3;
+    // Bars, the concurrency strip and the axis, in a border.
+    let timeline = listed + 4;
     if body >= top + timeline + MIN_RESULTS {
         areas.timeline = Some(row(y, timeline));
         y += timeline;
@@ -115,6 +118,76 @@ fn split(area: Rect, wide: bool) -> (Rect, Option<Rect>) {
             ..area
         }),
     )
+}
+
+/// What a piece of the header's counts line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountRole {
+    /// `sources`.
+    Label,
+    /// The number of sources.
+    Total,
+    /// Space or a separator between counts.
+    Gap,
+    /// One state's count.
+    State(State),
+}
+
+/// One piece of the header's counts line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountCell {
+    /// What it is.
+    pub role: CountRole,
+    /// The text.
+    pub text: String,
+    /// First column.
+    pub x: u16,
+    /// Columns taken.
+    pub width: u16,
+}
+
+/// The counts line laid out for a terminal `width` columns wide: `sources 7   ✓ ok 4 · ...`,
+/// compact (`✓4 ✗1`) below 120 columns. The renderer draws these; a click is matched against
+/// them.
+#[must_use]
+pub fn count_cells(counts: &[(State, usize); 7], total: usize, width: u16) -> Vec<CountCell> {
+    let compact = width < 120;
+    let mut cells = Vec::new();
+    let mut x = 0u16;
+    let mut push = |cells: &mut Vec<CountCell>, role, text: String| {
+        let w = text.chars().count() as u16;
+        cells.push(CountCell {
+            role,
+            text,
+            x,
+            width: w,
+        });
+        x = x.saturating_add(w);
+    };
+    push(&mut cells, CountRole::Label, String::from(" sources "));
+    push(
+        &mut cells,
+        CountRole::Total,
+        super::format::count(total as u64),
+    );
+    let gap = if compact { "  " } else { "   " };
+    push(&mut cells, CountRole::Gap, String::from(gap));
+    for (i, (state, n)) in counts.iter().enumerate() {
+        if *state == State::Skipped && *n == 0 {
+            continue;
+        }
+        if i > 0 {
+            let gap = if compact { " " } else { " · " };
+            push(&mut cells, CountRole::Gap, String::from(gap));
+        }
+        let text = if compact {
+            format!("{}{n}", theme::symbol(*state))
+        } else {
+            format!("{} {} {n}", theme::symbol(*state), theme::label(*state))
+        };
+        push(&mut cells, CountRole::State(*state), text);
+    }
+    cells
 }
 
 #[cfg(test)]

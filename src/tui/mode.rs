@@ -21,6 +21,8 @@ pub enum EditTarget {
     Query,
     /// The results filter; applied while typing on small tables, on Enter on large ones.
     Filter,
+    /// The sources panel's name-or-tag filter; applied while typing.
+    Sources,
 }
 
 /// What the keyboard drives: exactly one of these at a time.

@@ -2,6 +2,7 @@
 //! [`layout`]'s to say (the app uses it too, for page sizes).
 
 mod details;
+mod distribution;
 mod footer;
 mod header;
 mod overlay;
@@ -13,13 +14,14 @@ use std::time::Duration;
 
 use ratatui::Frame;
 
-use super::app::App;
+use super::app::{App, View};
+pub use super::format::count;
 use super::layout::layout;
 
 /// Draws the whole dashboard.
 pub fn render(app: &App, frame: &mut Frame) {
     let area = frame.area();
-    let areas = layout((area.width, area.height), app.sources.len(), app.focus);
+    let areas = layout((area.width, area.height), app.index.len(), app.focus);
     header::render(app, frame, areas.header);
     if let Some(r) = areas.counts {
         header::render_counts(app, frame, r);
@@ -30,10 +32,18 @@ pub fn render(app: &App, frame: &mut Frame) {
     if let Some(r) = areas.details {
         details::render(app, frame, r);
     }
-    if let Some(r) = areas.timeline {
-        timeline::render(app, frame, r);
+    let distribution = app.view == View::Distribution;
+    match (areas.timeline, areas.results) {
+        (Some(r), _) if distribution => distribution::render(app, frame, r),
+        (Some(r), _) => timeline::render(app, frame, r),
+        // Too small for a middle panel: the distribution takes the results' place.
+        (None, Some(r)) if distribution => distribution::render(app, frame, r),
+        _ => {}
     }
-    if let Some(r) = areas.results {
+    if let Some(r) = areas
+        .results
+        .filter(|_| !distribution || areas.timeline.is_some())
+    {
         results::render(app, frame, r);
     }
     footer::render(app, frame, areas.footer);
@@ -58,20 +68,6 @@ pub fn duration(d: Duration) -> String {
     } else {
         format!("{}m{:02}s", d.as_secs() / 60, d.as_secs() % 60)
     }
-}
-
-/// A count with thousands separated: `12,345`.
-#[must_use]
-pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// `1 row`, `12,345 rows`.

@@ -28,9 +28,14 @@ impl App {
             Action::Newer => edit.newer(entries),
             _ => false,
         };
-        if changed && edit.target == EditTarget::Filter && is_live {
-            let text = edit.text().to_owned();
-            self.apply_filter(text);
+        if !changed {
+            return;
+        }
+        let text = edit.text().to_owned();
+        match edit.target {
+            EditTarget::Filter if is_live => self.apply_filter(text),
+            EditTarget::Sources => self.set_source_filter(&text),
+            _ => {}
         }
     }
 

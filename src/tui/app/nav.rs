@@ -24,6 +24,8 @@ impl App {
             Action::PageDown => self.move_by(self.page() as isize),
             Action::Top => self.move_by(isize::MIN / 2),
             Action::Bottom => self.move_by(isize::MAX / 2),
+            Action::Left if self.is_sources_focused() => self.expand(Some(false)),
+            Action::Right if self.is_sources_focused() => self.expand(Some(true)),
             Action::Left => self.scroll.column = self.scroll.column.saturating_sub(1),
             Action::Right => {
                 let last = self.table.columns().len().saturating_sub(1);
@@ -35,7 +37,7 @@ impl App {
 
     /// Rows one page moves: the results table's visible rows, or the sources panel's.
     fn page(&self) -> usize {
-        let areas = layout::layout(self.size, self.sources.len(), self.focus);
+        let areas = layout::layout(self.size, self.index.len(), self.focus);
         let rows = match self.focus {
             Focus::Results => areas.results_rows(),
             Focus::Sources => areas.sources_rows(),
@@ -45,10 +47,7 @@ impl App {
 
     fn move_by(&mut self, delta: isize) {
         match self.focus {
-            Focus::Sources => {
-                let last = self.sources.len().saturating_sub(1);
-                self.selected = self.selected.saturating_add_signed(delta).min(last);
-            }
+            Focus::Sources => self.move_cursor(delta),
             Focus::Results => {
                 let last = self.table.len().saturating_sub(1);
                 self.scroll.cursor = self.scroll.cursor.saturating_add_signed(delta).min(last);
@@ -59,7 +58,7 @@ impl App {
 
     /// Keeps the cursor on a row and on screen after the table or the terminal changed.
     pub(super) fn clamp_scroll(&mut self) {
-        let rows = layout::layout(self.size, self.sources.len(), self.focus)
+        let rows = layout::layout(self.size, self.index.len(), self.focus)
             .results_rows()
             .max(1);
         let len = self.table.len();

@@ -28,6 +28,7 @@ impl App {
         }
         self.is_running = true;
         self.run_started = Some(self.now);
+        self.refresh_fleet();
         self.next_run = None;
         Effect::Spawn {
             plan: Arc::clone(&self.plan),
@@ -94,6 +95,10 @@ impl App {
                 self.apply_filter(text);
                 None
             }
+            EditTarget::Sources => {
+                self.set_source_filter(&text);
+                None
+            }
             EditTarget::Query => {
                 let query = text.trim().to_owned();
                 if query.is_empty() {
@@ -115,6 +120,9 @@ impl App {
                 if self.filter != edit.original {
                     self.apply_filter(edit.original);
                 }
+            }
+            Mode::Edit(edit) if edit.target == EditTarget::Sources => {
+                self.set_source_filter(&edit.original);
             }
             Mode::Edit(_) => {}
             other => self.mode = other,

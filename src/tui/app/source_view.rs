@@ -32,6 +32,8 @@ pub struct SourceView {
     pub name: String,
     /// Its kind.
     pub kind: &'static str,
+    /// Its tags (from the config), for the name-or-tag filter and grouping.
+    pub tags: Vec<String>,
     /// The query it runs this run.
     pub query: String,
     /// Where it reads from (`Source::describe`, passwords already redacted), or why it could
@@ -68,6 +70,7 @@ impl SourceView {
         Self {
             name: planned.name.clone(),
             kind: planned.kind,
+            tags: Vec::new(),
             query: planned.query.clone(),
             describe: match &planned.source {
                 Ok(source) => source.describe(),
@@ -164,6 +167,15 @@ pub fn percentile(values: &[Duration], p: u32) -> Option<Duration> {
     }
     let mut sorted = values.to_vec();
     sorted.sort_unstable();
+    percentile_sorted(&sorted, p)
+}
+
+/// Nearest-rank percentile of `sorted` (ascending); `None` when empty.
+#[must_use]
+pub fn percentile_sorted(sorted: &[Duration], p: u32) -> Option<Duration> {
+    if sorted.is_empty() {
+        return None;
+    }
     let rank = (u64::from(p) * sorted.len() as u64).div_ceil(100).max(1) as usize;
     Some(sorted[rank.min(sorted.len()) - 1])
 }

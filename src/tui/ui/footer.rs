@@ -19,6 +19,10 @@ const KEYS: &[(&str, &str)] = &[
     (":", "query"),
     ("/", "filter"),
     ("s", "sort"),
+    ("o", "order"),
+    ("f", "failed"),
+    ("v", "view"),
+    ("t", "tags"),
     ("e", "export"),
     ("w", "watch"),
     ("p", "pause"),
@@ -64,6 +68,7 @@ fn render_edit(app: &App, edit: &Edit, frame: &mut Frame, area: Rect) {
     let (prompt, hint) = match edit.target {
         EditTarget::Query => (" : ", "  Enter run · Esc cancel · ↑↓ history"),
         EditTarget::Filter => (" / ", "  Enter keep · Esc clear · ↑↓ history"),
+        EditTarget::Sources => (" sources / ", "  name or tag · Enter keep · Esc clear"),
     };
     let width = usize::from(area.width).saturating_sub(prompt.len());
     let text_width = display_width(edit.text());

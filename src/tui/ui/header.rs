@@ -7,10 +7,13 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use ratatui::style::{Modifier, Style};
+
 use super::duration;
-use crate::source::State;
-use crate::tui::app::App;
-use crate::tui::theme::{self, Theme};
+use crate::tui::app::{App, state_rank};
+use crate::tui::fleet::StateFilter;
+use crate::tui::layout::{self, CountRole};
+use crate::tui::theme::Theme;
 
 /// Query on the left; run number, watch state and elapsed time on the right.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -59,30 +62,34 @@ fn run_status(app: &App) -> String {
     format!("{} ", parts.join(" · "))
 }
 
-/// `sources 7   ✓ ok 4 · ◐ running 0 · ...`, compact on narrow terminals.
+/// `sources 7   ✓ ok 4 · ◐ running 0 · ...`, compact on narrow terminals; the count the
+/// sources panel is filtered by is underlined (a click on a count filters by it).
 pub fn render_counts(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.theme;
     let counts = app.counts();
-    let compact = area.width < 120;
-    let mut spans = vec![
-        Span::styled(" sources ", t.title()),
-        Span::raw(format!("{}", app.sources.len())),
-        Span::raw(if compact { "  " } else { "   " }),
-    ];
-    for (i, (state, n)) in counts.iter().enumerate() {
-        if *state == State::Skipped && *n == 0 {
-            continue;
-        }
-        if i > 0 {
-            spans.push(Span::styled(if compact { " " } else { " · " }, t.dim()));
-        }
-        let style = if *n == 0 { t.dim() } else { t.state(*state) };
-        let text = if compact {
-            format!("{}{n}", theme::symbol(*state))
-        } else {
-            format!("{} {} {n}", theme::symbol(*state), theme::label(*state))
-        };
-        spans.push(Span::styled(text, style));
-    }
+    let only = match app.panel.state {
+        StateFilter::Only(s) => Some(s),
+        _ => None,
+    };
+    let spans: Vec<Span> = layout::count_cells(&counts, app.sources.len(), area.width)
+        .into_iter()
+        .map(|cell| {
+            let style = match cell.role {
+                CountRole::Label => t.title(),
+                CountRole::Total => Style::new(),
+                CountRole::Gap => t.dim(),
+                CountRole::State(s) => {
+                    let n = counts[state_rank(s)].1;
+                    let style = if n == 0 { t.dim() } else { t.state(s) };
+                    if only == Some(s) {
+                        style.add_modifier(Modifier::UNDERLINED)
+                    } else {
+                        style
+                    }
+                }
+            };
+            Span::styled(cell.text, style)
+        })
+        .collect();
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

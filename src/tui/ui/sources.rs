@@ -1,14 +1,17 @@
-//! The sources panel: one line per source with its state, kind, latency, rows and message;
-//! in watch mode also a latency sparkline and p50/p95 over recent runs.
+//! The sources panel: one line per source with its state, kind, latency, rows and message
+//! (in watch mode also a latency sparkline and p50/p95 over recent runs), or grouped by tag,
+//! one line per tag with its counts by state and percentiles; sorted and filtered as the
+//! app's index says.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::{duration, pad};
+use super::{count, duration, pad};
 use crate::source::State;
 use crate::tui::app::{App, SourceView};
+use crate::tui::fleet::{PanelRow, SourceSort};
 use crate::tui::mode::Focus;
 use crate::tui::theme;
 
@@ -17,38 +20,128 @@ const SPARK_RUNS: usize = 8;
 /// Width of the watch-mode column: sparkline, p50 and p95 (`▁▃█▂ p50 12ms p95 20ms`).
 const WATCH_WIDTH: usize = SPARK_RUNS + 20;
 
-/// Draws the panel, scrolled so the selected source is on screen.
+/// Draws the panel from its index: the rows from `panel_offset`, the cursor's row
+/// highlighted, and a title with the sort, the filters and how many sources they hide.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.theme;
     let focused = app.focus == Focus::Sources;
     let block = Block::bordered()
         .border_style(t.border(focused))
-        .title(Span::styled(" sources ", t.title()));
+        .title(title(app));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let rows = usize::from(inner.height);
     if rows == 0 {
         return;
     }
-    let first = app.selected.saturating_sub(rows - 1);
     let name_width = app.name_width();
     let width = usize::from(inner.width);
+    let cursor = app.cursor_position();
     let lines: Vec<Line> = app
-        .sources
+        .index
+        .rows
         .iter()
         .enumerate()
-        .skip(first)
+        .skip(app.panel_offset)
         .take(rows)
-        .map(|(i, s)| {
-            let line = source_line(app, s, name_width, width);
-            if focused && i == app.selected {
+        .map(|(at, row)| {
+            let line = match *row {
+                PanelRow::Source(i) => {
+                    if app.panel.grouped {
+                        let room = width.saturating_sub(2);
+                        let mut line = source_line(app, &app.sources[i], name_width, room);
+                        line.spans.insert(0, Span::raw("  "));
+                        line
+                    } else {
+                        source_line(app, &app.sources[i], name_width, width)
+                    }
+                }
+                PanelRow::Group(g) => group_line(app, g, width),
+            };
+            if focused && cursor == Some(at) {
                 line.style(t.selected())
             } else {
                 line
             }
         })
         .collect();
+    if lines.is_empty() {
+        let why = Line::from(Span::styled(" no source matches the filter", t.dim()));
+        frame.render_widget(Paragraph::new(why), inner);
+        return;
+    }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// ` sources · by latency ↓ · failed · "eu" · 981 hidden `.
+fn title(app: &App) -> Line<'static> {
+    let t = app.theme;
+    let p = &app.panel;
+    let mut spans = vec![Span::styled(" sources ", t.title())];
+    if p.sort != SourceSort::Config || p.reversed {
+        let descending = p.sort.starts_descending() != p.reversed;
+        let arrow = if descending { "↓" } else { "↑" };
+        spans.push(Span::styled(
+            format!("· by {} {arrow} ", p.sort.label()),
+            t.dim(),
+        ));
+    }
+    if p.grouped {
+        spans.push(Span::styled(format!("· {} tags ", app.tags.len()), t.dim()));
+    }
+    if let Some(state) = p.state.label() {
+        spans.push(Span::styled("· ", t.dim()));
+        spans.push(Span::styled(format!("{state} "), t.key()));
+    }
+    if !p.text.is_empty() {
+        spans.push(Span::styled("· ", t.dim()));
+        spans.push(Span::styled(format!("\"{}\" ", p.text), t.key()));
+    }
+    if app.index.hidden > 0 {
+        let hidden = count(app.index.hidden as u64);
+        spans.push(Span::styled(format!("· {hidden} hidden "), t.dim()));
+    }
+    Line::from(spans)
+}
+
+/// Width of a group line's name column.
+const TAG_WIDTH: usize = 14;
+
+/// `▸ eu   400  ✓396 ✗3 ◷1   p50 41 ms · p95 180 ms`: a tag, its sources by state (only
+/// the states that occur) and their latency percentiles this run.
+fn group_line(app: &App, tag: usize, width: usize) -> Line<'static> {
+    let t = app.theme;
+    let Some(g) = app.index.groups.get(tag) else {
+        return Line::from("");
+    };
+    let open = if app.panel.expanded.contains(&tag) {
+        "▾ "
+    } else {
+        "▸ "
+    };
+    let mut spans = vec![
+        Span::styled(open, t.key()),
+        Span::styled(pad(&app.tags[tag], TAG_WIDTH, false), t.title()),
+        Span::raw(pad(&count(g.members.len() as u64), 7, true)),
+        Span::raw("  "),
+    ];
+    let mut used = 2 + TAG_WIDTH + 7 + 2;
+    for (i, state) in State::ALL.iter().enumerate() {
+        let n = g.counts[i];
+        if n == 0 {
+            continue;
+        }
+        let text = format!("{}{} ", theme::symbol(*state), count(n as u64));
+        used += text.chars().count();
+        spans.push(Span::styled(text, t.state(*state)));
+    }
+    if let (Some(p50), Some(p95)) = (g.p50, g.p95) {
+        let text = format!("  p50 {} · p95 {}", duration(p50), duration(p95));
+        if used + text.chars().count() <= width {
+            spans.push(Span::styled(text, t.number()));
+        }
+    }
+    Line::from(spans)
 }
 
 /// The kind column: the longest kind name (`postgres`, `command`) and a space.

@@ -1,6 +1,7 @@
 //! The waterfall: per source, waiting for a slot (░), running before its first row (▒) and
-//! streaming (█), on one time axis shared by all sources, with each source's timeout (┆) and
-//! the gather's deadline (│) marked.
+//! streaming (█), on one time axis scaled to the run and shared by all sources, with each
+//! source's timeout (┆) and the gather's deadline (│) marked where they fall on it (named in
+//! the title as off scale otherwise); below the bars, how many sources ran at each moment.
 
 use std::time::Duration;
 
@@ -11,37 +12,18 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::{duration, pad};
 use crate::tui::app::{App, SourceView};
+use crate::tui::fleet::{PanelRow, stats};
 use crate::tui::theme::Theme;
 
-/// Shortest axis, so a gather of a few milliseconds does not fill the width with one cell.
-const MIN_AXIS: Duration = Duration::from_millis(100);
-
-/// Draws the waterfall of the current run.
+/// Draws the waterfall of the current run: the rows of the sources panel (same order,
+/// filter and scroll), the concurrency strip, and the axis.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.theme;
-    let axis = axis(app);
+    let axis = stats::axis(app.elapsed());
     let deadline = app.settings().deadline;
-    let mut title = vec![
-        Span::styled(" timeline ", t.title()),
-        Span::styled(format!("0 ─── {} ", duration(axis)), t.dim()),
-    ];
-    match deadline {
-        Some(d) if d <= axis => {
-            title.push(Span::styled(
-                format!("│ deadline {} ", duration(d)),
-                t.limit(),
-            ));
-        }
-        Some(d) => title.push(Span::styled(
-            format!("deadline {} (off scale) ", duration(d)),
-            t.dim(),
-        )),
-        None => {}
-    }
-    title.push(Span::styled("┆ timeout ", t.limit()));
     let block = Block::bordered()
         .border_style(t.border(false))
-        .title(Line::from(title));
+        .title(title(app, axis, deadline));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 {
@@ -49,25 +31,112 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     let name_width = app.name_width();
     let bar_width = usize::from(inner.width).saturating_sub(name_width + 3);
-    let rows = usize::from(inner.height - 1);
-    let first = app.selected.saturating_sub(rows.saturating_sub(1));
+    let rows = usize::from(inner.height.saturating_sub(2));
     let scale = Scale {
         axis,
         width: bar_width,
     };
     let mut lines: Vec<Line> = app
-        .sources
+        .index
+        .rows
         .iter()
-        .skip(first)
+        .skip(app.panel_offset)
         .take(rows)
-        .map(|s| {
-            let mut spans = vec![Span::raw(format!(" {} ", pad(&s.name, name_width, false)))];
-            spans.extend(bar(app, s, &scale, deadline, t));
-            Line::from(spans)
+        .map(|row| match *row {
+            PanelRow::Source(i) => {
+                let s = &app.sources[i];
+                let mut spans = vec![Span::raw(format!(" {} ", pad(&s.name, name_width, false)))];
+                spans.extend(bar(app, s, &scale, deadline, t));
+                Line::from(spans)
+            }
+            PanelRow::Group(g) => Line::from(Span::styled(
+                format!(" {}", pad(&app.tags[g], name_width + 2, false)),
+                t.title(),
+            )),
         })
         .collect();
+    lines.resize(rows, Line::from(""));
+    if inner.height >= 2 {
+        lines.push(strip_line(app, &scale, name_width, t));
+    }
     lines.push(axis_line(&scale, name_width, t));
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// ` timeline 0 ─── 1.20 s │ deadline 1 s ┆ timeout · timeout 30 s off scale `: the axis, and
+/// each limit either marked on it or named as off scale.
+fn title(app: &App, axis: Duration, deadline: Option<Duration>) -> Line<'static> {
+    let t = app.theme;
+    let mut title = vec![
+        Span::styled(" timeline ", t.title()),
+        Span::styled(format!("0 ─── {} ", duration(axis)), t.dim()),
+    ];
+    match deadline {
+        Some(d) if d <= axis => title.push(Span::styled(
+            format!("│ deadline {} ", duration(d)),
+            t.limit(),
+        )),
+        Some(d) => title.push(Span::styled(
+            format!("· deadline {} off scale ", duration(d)),
+            t.dim(),
+        )),
+        None => {}
+    }
+    let limit = match app.settings().concurrency {
+        0 => String::from("unlimited"),
+        n => format!("limit {n}"),
+    };
+    title.push(Span::styled(
+        format!("· ≡ at once: {limit}, peak {} ", app.stats.strip.peak),
+        t.dim(),
+    ));
+    let shortest = app.sources.iter().map(|s| s.timeout).min();
+    match shortest {
+        Some(timeout) if timeout <= axis => title.push(Span::styled("┆ timeout ", t.limit())),
+        Some(timeout) => title.push(Span::styled(
+            format!("· timeout {} off scale ", duration(timeout)),
+            t.dim(),
+        )),
+        None => {}
+    }
+    Line::from(title)
+}
+
+/// The concurrency strip: how many sources ran at each moment, as bars against the limit
+/// (against the peak when unlimited).
+fn strip_line(app: &App, scale: &Scale, name_width: usize, t: Theme) -> Line<'static> {
+    let strip = &app.stats.strip;
+    let limit = app.settings().concurrency;
+    let top = if limit == 0 {
+        strip.peak.max(1)
+    } else {
+        limit as u32
+    };
+    let running = app.counts()[1].1 as u32;
+    let mut text = String::with_capacity(scale.width * 3);
+    for c in 0..scale.width {
+        let from = scale.time(c);
+        let to = scale.time(c + 1);
+        let n = strip
+            .most(from, to)
+            .unwrap_or(if from <= app.elapsed() { running } else { 0 });
+        text.push(level(n, top));
+    }
+    let label = if name_width >= 7 { "at once" } else { "≡" };
+    Line::from(vec![
+        Span::styled(format!(" {} ", pad(label, name_width + 1, false)), t.dim()),
+        Span::styled(text, t.number()),
+    ])
+}
+
+/// A bar's block for `n` of `top`: blank for none, `█` for the limit.
+fn level(n: u32, top: u32) -> char {
+    const LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    if n == 0 {
+        return ' ';
+    }
+    let i = (f64::from(n) / f64::from(top) * 8.0).ceil() as usize;
+    LEVELS[i.clamp(1, 8) - 1]
 }
 
 /// Maps times to columns of the bar area.
@@ -77,45 +146,20 @@ struct Scale {
 }
 
 impl Scale {
+    /// The time at the left edge of column `c`.
+    fn time(&self, c: usize) -> Duration {
+        if self.width == 0 {
+            return Duration::ZERO;
+        }
+        self.axis.mul_f64(c as f64 / self.width as f64)
+    }
+
     /// The column a time falls in (may be past the end).
     fn column(&self, at: Duration) -> usize {
         if self.axis.is_zero() {
             return 0;
         }
         (at.as_secs_f64() / self.axis.as_secs_f64() * self.width as f64) as usize
-    }
-}
-
-/// The axis: long enough for the run so far and every source's timeout; stretched to the
-/// deadline when that is at most twice as far (further away, it would squash every bar).
-fn axis(app: &App) -> Duration {
-    let longest_timeout = app
-        .sources
-        .iter()
-        .map(|s| s.timeout)
-        .max()
-        .unwrap_or_default();
-    let mut axis = app.elapsed().max(longest_timeout).max(MIN_AXIS);
-    if let Some(d) = app.settings().deadline
-        && d <= axis * 2
-    {
-        axis = axis.max(d);
-    }
-    nice(axis + axis / 20)
-}
-
-/// The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10ⁿ milliseconds that is at least `d`, so the axis ends
-/// on a round number and limits exactly at the end stay visible.
-fn nice(d: Duration) -> Duration {
-    let ms = d.as_secs_f64() * 1000.0;
-    let mut base = 1.0;
-    loop {
-        for step in [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0] {
-            if step * base >= ms {
-                return Duration::from_secs_f64(step * base / 1000.0);
-            }
-        }
-        base *= 10.0;
     }
 }
 
@@ -219,9 +263,29 @@ mod tests {
 
     #[test]
     fn axis_ends_on_a_round_number() {
-        assert_eq!(nice(Duration::from_millis(3150)), Duration::from_secs(4));
-        assert_eq!(nice(Duration::from_millis(105)), Duration::from_millis(120));
-        assert_eq!(nice(Duration::from_millis(5250)), Duration::from_secs(6));
-        assert_eq!(nice(Duration::from_millis(10_500)), Duration::from_secs(12));
+        assert_eq!(
+            stats::nice(Duration::from_millis(3150)),
+            Duration::from_secs(4)
+        );
+        assert_eq!(
+            stats::nice(Duration::from_millis(105)),
+            Duration::from_millis(120)
+        );
+        assert_eq!(
+            stats::axis(Duration::from_millis(140)),
+            Duration::from_millis(150)
+        );
+        assert_eq!(
+            stats::axis(Duration::from_millis(5)),
+            Duration::from_millis(120)
+        );
+    }
+
+    #[test]
+    fn strip_levels_against_the_limit() {
+        assert_eq!(level(0, 8), ' ');
+        assert_eq!(level(1, 64), '▁');
+        assert_eq!(level(64, 64), '█');
+        assert_eq!(level(32, 64), '▄');
     }
 }
