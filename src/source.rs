@@ -12,6 +12,7 @@ mod outcome;
 mod postgres;
 pub mod redact;
 mod redis;
+pub mod server;
 mod sim;
 mod sink;
 pub mod sql;

@@ -1,6 +1,6 @@
 //! `mysql`: a MySQL or MariaDB server, through sqlx's MySQL driver over rustls.
 //!
-//! Sessions are opened on the first run and kept in a small pool ([`Idle`]) between runs.
+//! Sessions are opened on the first run and kept in a small pool between runs ([`super::server`]).
 //! Each is made read-only with `SET SESSION TRANSACTION READ ONLY` (unless `--allow-writes`)
 //! and gets a server-side limit a little above the source's timeout: `max_statement_time` on
 //! MariaDB, `max_execution_time` on MySQL (which limits `SELECT` only). sqlx sets the session's
@@ -22,68 +22,54 @@ use futures_util::{FutureExt, TryStreamExt};
 use sqlx::mysql::{MySqlConnectOptions, MySqlQueryResult, MySqlRow, MySqlStatement};
 use sqlx::{Column, Connection, Executor, MySqlConnection, Row, Statement, TypeInfo};
 
-use super::sql::errors::{self, Failure, Target};
-use super::sql::session::{self, CancelOnDrop, Idle};
+use super::server::{Driver, Failure, ServerSource, Settings};
+use super::sql::errors::{self, Target};
 use super::sql::text::{self, Kind, Table};
-use super::{BATCH_ROWS, Request, RowSink, Source, SourceError, redact, sql};
+use super::{BATCH_ROWS, Request, RowSink, SourceError, redact, sql};
 use crate::value::Cell;
 
 /// MySQL's error number for a statement the prepared-statement protocol does not support
 /// (some `SHOW` forms): an empty result of such a query has no column names.
 const ER_UNSUPPORTED_PS: u16 = 1295;
 
-/// A logged-in session kept between runs.
-struct Session {
-    conn: MySqlConnection,
-    /// `CONNECTION_ID()`, for `KILL QUERY`.
-    id: u64,
-    /// The server is MariaDB (its limit is `max_statement_time`, in seconds).
-    is_mariadb: bool,
-    /// Not made read-only.
-    writable: bool,
-    /// The server-side statement limit in force.
-    limit: Duration,
-}
-
-impl session::PooledSession for Session {
-    fn is_writable(&self) -> bool {
-        self.writable
-    }
-
-    fn limit(&self) -> Duration {
-        self.limit
-    }
-
-    fn ping(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
-        self.conn.ping()
-    }
-
-    fn set_limit(&mut self, limit: Duration) -> BoxFuture<'_, Result<(), SourceError>> {
-        set_limit(self, limit).boxed()
-    }
-}
-
-/// A MySQL or MariaDB source.
-pub struct MysqlSource {
-    url: String,
-    /// Parsed from the URL when built; connecting waits for the first run.
-    options: MySqlConnectOptions,
-    target: Target,
-    idle: Idle<Session>,
-}
-
-impl std::fmt::Debug for MysqlSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MysqlSource")
-            .field("url", &redact::url(&self.url))
-            .finish_non_exhaustive()
-    }
-}
+/// A MySQL or MariaDB source: the [`Mysql`] driver and its idle sessions.
+pub type MysqlSource = ServerSource<Mysql>;
 
 impl MysqlSource {
     /// A source for the server at `url`, keeping up to `pool` idle sessions. Fails only when
     /// the URL does not parse; nothing is sent to the server yet.
     pub fn new(url: &str, pool: usize) -> Result<Self, SourceError> {
+        Ok(Self::with_pool(Mysql::new(url)?, pool))
+    }
+}
+
+/// A logged-in session.
+pub struct Session {
+    conn: MySqlConnection,
+    /// `CONNECTION_ID()`, for `KILL QUERY`.
+    id: u64,
+    /// The server is MariaDB (its limit is `max_statement_time`, in seconds).
+    is_mariadb: bool,
+}
+
+/// How scatter talks to one MySQL or MariaDB server.
+pub struct Mysql {
+    url: String,
+    /// Parsed from the URL when built; connecting waits for the first run.
+    options: MySqlConnectOptions,
+    target: Target,
+}
+
+impl std::fmt::Debug for Mysql {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mysql")
+            .field("url", &redact::url(&self.url))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Mysql {
+    fn new(url: &str) -> Result<Self, SourceError> {
         let options = MySqlConnectOptions::from_str(url)
             .map_err(|e| SourceError::Failed(format!("invalid URL {}: {e}", redact::url(url))))?;
         let target = Target {
@@ -94,11 +80,10 @@ impl MysqlSource {
             url: url.to_owned(),
             options,
             target,
-            idle: Idle::new(pool),
         })
     }
 
-    async fn connect(&self, writable: bool, limit: Duration) -> Result<Session, SourceError> {
+    async fn open(&self, settings: Settings) -> Result<Session, SourceError> {
         let fail = |e| errors::connect_error(e, &self.target);
         let mut conn = MySqlConnection::connect_with(&self.options)
             .await
@@ -106,56 +91,65 @@ impl MysqlSource {
         let who: BoxFuture<'_, Result<(u64, String), sqlx::Error>> =
             Box::pin(sqlx::query_as("SELECT CONNECTION_ID(), VERSION()").fetch_one(&mut conn));
         let (id, version) = who.await.map_err(fail)?;
-        if !writable {
+        if !settings.writable {
             execute(&mut conn, "SET SESSION TRANSACTION READ ONLY").await?;
         }
         let mut s = Session {
             conn,
             id,
             is_mariadb: version.contains("MariaDB"),
-            writable,
-            limit: Duration::ZERO,
         };
-        set_limit(&mut s, limit).await?;
-        tracing::debug!(server = %self.target, id, %version, writable, "mysql session opened");
+        set_limit(&mut s, settings.limit).await?;
+        tracing::debug!(server = %self.target, id, %version, writable = settings.writable, "mysql session opened");
         Ok(s)
     }
+}
 
-    /// An idle session fit for `request` that still answers, or a new one. A session the
-    /// server closed while idle (a restart, an idle timeout) is dropped and replaced.
-    async fn session(&self, request: &Request) -> Result<Session, SourceError> {
-        let limit = session::backstop(request.timeout);
-        let kept = self
-            .idle
-            .take_live(request.allow_writes, limit, &self.target)
-            .await?;
-        match kept {
-            Some(s) => Ok(s),
-            None => self.connect(request.allow_writes, limit).await,
-        }
+impl Driver for Mysql {
+    type Session = Session;
+    type Query = ();
+
+    fn parse(&self, request: &Request) -> Result<(), SourceError> {
+        sql::check(&request.query, sql::Dialect::Mysql, request.allow_writes)
     }
 
-    async fn run_inner(&self, request: &Request, sink: &mut RowSink) -> Result<(), SourceError> {
-        sql::check(&request.query, sql::Dialect::Mysql, request.allow_writes)?;
-        let mut s = self.session(request).await?;
-        let mut guard = CancelOnDrop::arm(
-            request.cleanup.clone(),
-            kill_query(self.options.clone(), self.target.clone(), s.id).boxed(),
-        );
-        match read(&mut s.conn, &request.query, sink).await {
-            Ok(()) => {
-                guard.disarm();
-                self.idle.put(s);
-                Ok(())
-            }
-            Err(Failure::Server(e)) => {
-                guard.disarm();
-                self.idle.put(s);
-                Err(e)
-            }
-            // The guard, still armed, kills the statement as it drops with the session.
-            Err(Failure::Client(e)) => Err(e),
-        }
+    fn connect(&self, settings: Settings) -> BoxFuture<'_, Result<Session, SourceError>> {
+        self.open(settings).boxed()
+    }
+
+    fn ping<'s>(&'s self, session: &'s mut Session) -> BoxFuture<'s, Result<(), SourceError>> {
+        session
+            .conn
+            .ping()
+            .map(|r| r.map_err(errors::query_error))
+            .boxed()
+    }
+
+    fn set_limit<'s>(
+        &'s self,
+        session: &'s mut Session,
+        limit: Duration,
+    ) -> BoxFuture<'s, Result<(), SourceError>> {
+        set_limit(session, limit).boxed()
+    }
+
+    fn run<'a>(
+        &'a self,
+        session: &'a mut Session,
+        (): &'a (),
+        request: &'a Request,
+        sink: &'a mut RowSink,
+    ) -> BoxFuture<'a, Result<(), Failure>> {
+        read(&mut session.conn, &request.query, sink).boxed()
+    }
+
+    fn cancel_on_server(&self, session: &Session) -> Option<BoxFuture<'static, ()>> {
+        let kill = kill_query(self.options.clone(), self.target.clone(), session.id);
+        Some(kill.boxed())
+    }
+
+    fn describe(&self) -> String {
+        format!("mysql: {}", redact::url(&self.url))
     }
 }
 
@@ -171,9 +165,7 @@ async fn set_limit(s: &mut Session, limit: Duration) -> Result<(), SourceError> 
     } else {
         format!("SET SESSION max_execution_time = {}", limit.as_millis())
     };
-    execute(&mut s.conn, &set).await?;
-    s.limit = limit;
-    Ok(())
+    execute(&mut s.conn, &set).await
 }
 
 /// Runs `query` and pushes its rows into `sink` in batches of [`BATCH_ROWS`].
@@ -277,23 +269,10 @@ async fn kill_query(options: MySqlConnectOptions, target: Target, id: u64) {
     drop(conn.close().await);
 }
 
-impl Source for MysqlSource {
-    fn run<'a>(
-        &'a self,
-        request: &'a Request,
-        sink: &'a mut RowSink,
-    ) -> BoxFuture<'a, Result<(), SourceError>> {
-        self.run_inner(request, sink).boxed()
-    }
-
-    fn describe(&self) -> String {
-        format!("mysql: {}", redact::url(&self.url))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::Source;
 
     #[test]
     fn the_password_is_redacted_from_descriptions() {

@@ -1,7 +1,7 @@
 //! `postgres`: a PostgreSQL server, through sqlx's PostgreSQL driver over rustls.
 //!
 //! Sessions are opened on the first run, not when the source is built, and kept in a small
-//! pool ([`Idle`]) between runs. Each is started with `default_transaction_read_only=on`
+//! pool between runs. Each is started with `default_transaction_read_only=on`
 //! (unless `--allow-writes`), a `statement_timeout` backstop a little above the source's
 //! timeout, and `TimeZone=UTC`, `DateStyle=ISO`, `bytea_output=hex` so that values arrive in one
 //! known text spelling.
@@ -10,7 +10,8 @@
 //! statement's columns name an empty result), then runs it through the simple query protocol,
 //! whose rows come as text and are read by each column's declared type ([`text::Kind`]).
 //! If the engine drops the run while the statement is on the server, `pg_cancel_backend` is
-//! sent from a second session and the first one is discarded.
+//! sent from a second session and the first one is discarded ([`super::server`] does that, and
+//! keeps the sessions, for every server kind).
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -21,69 +22,47 @@ use futures_util::{FutureExt, TryStreamExt};
 use sqlx::postgres::{PgConnectOptions, PgQueryResult, PgRow, PgStatement};
 use sqlx::{Column, Connection, Executor, PgConnection, Row, Statement, TypeInfo};
 
-use super::sql::errors::{self, Failure, Target};
-use super::sql::session::{self, CancelOnDrop, Idle};
+use super::server::{Driver, Failure, ServerSource, Settings};
+use super::sql::errors::{self, Target};
 use super::sql::text::{self, Kind, Table};
-use super::{BATCH_ROWS, Request, RowSink, Source, SourceError, redact, sql};
+use super::{BATCH_ROWS, Request, RowSink, SourceError, redact, sql};
 
-/// A logged-in session kept between runs.
-struct Session {
-    conn: PgConnection,
-    /// The server process serving this session, for `pg_cancel_backend`.
-    pid: i32,
-    /// Opened without `default_transaction_read_only`.
-    writable: bool,
-    /// The `statement_timeout` in force.
-    limit: Duration,
-}
-
-impl session::PooledSession for Session {
-    fn is_writable(&self) -> bool {
-        self.writable
-    }
-
-    fn limit(&self) -> Duration {
-        self.limit
-    }
-
-    fn ping(&mut self) -> BoxFuture<'_, Result<(), sqlx::Error>> {
-        self.conn.ping()
-    }
-
-    fn set_limit(&mut self, limit: Duration) -> BoxFuture<'_, Result<(), SourceError>> {
-        async move {
-            let set = format!("SET statement_timeout = {}", limit.as_millis());
-            let apply: BoxFuture<'_, Result<PgQueryResult, sqlx::Error>> =
-                self.conn.execute(set.as_str());
-            apply.await.map_err(errors::query_error)?;
-            self.limit = limit;
-            Ok(())
-        }
-        .boxed()
-    }
-}
-
-/// A PostgreSQL source.
-pub struct PostgresSource {
-    url: String,
-    /// Parsed from the URL when built; connecting waits for the first run.
-    options: PgConnectOptions,
-    target: Target,
-    idle: Idle<Session>,
-}
-
-impl std::fmt::Debug for PostgresSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PostgresSource")
-            .field("url", &redact::url(&self.url))
-            .finish_non_exhaustive()
-    }
-}
+/// A PostgreSQL source: the [`Postgres`] driver and its idle sessions.
+pub type PostgresSource = ServerSource<Postgres>;
 
 impl PostgresSource {
     /// A source for the server at `url`, keeping up to `pool` idle sessions. Fails only when
     /// the URL does not parse; nothing is sent to the server yet.
     pub fn new(url: &str, pool: usize) -> Result<Self, SourceError> {
+        Ok(Self::with_pool(Postgres::new(url)?, pool))
+    }
+}
+
+/// A logged-in session.
+pub struct Session {
+    conn: PgConnection,
+    /// The server process serving this session, for `pg_cancel_backend`.
+    pid: i32,
+}
+
+/// How scatter talks to one PostgreSQL server.
+pub struct Postgres {
+    url: String,
+    /// Parsed from the URL when built; connecting waits for the first run.
+    options: PgConnectOptions,
+    target: Target,
+}
+
+impl std::fmt::Debug for Postgres {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Postgres")
+            .field("url", &redact::url(&self.url))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Postgres {
+    fn new(url: &str) -> Result<Self, SourceError> {
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| SourceError::Failed(format!("invalid URL {}: {e}", redact::url(url))))?;
         let target = Target {
@@ -94,18 +73,17 @@ impl PostgresSource {
             url: url.to_owned(),
             options,
             target,
-            idle: Idle::new(pool),
         })
     }
 
-    async fn connect(&self, writable: bool, limit: Duration) -> Result<Session, SourceError> {
+    async fn open(&self, settings: Settings) -> Result<Session, SourceError> {
         let mut options = self.options.clone().options([
             ("TimeZone", "UTC".to_owned()),
             ("DateStyle", "ISO".to_owned()),
             ("bytea_output", "hex".to_owned()),
-            ("statement_timeout", limit.as_millis().to_string()),
+            ("statement_timeout", settings.limit.as_millis().to_string()),
         ]);
-        if !writable {
+        if !settings.writable {
             options = options.options([("default_transaction_read_only", "on")]);
         }
         let fail = |e| errors::connect_error(e, &self.target);
@@ -113,50 +91,62 @@ impl PostgresSource {
         let pid: BoxFuture<'_, Result<i32, sqlx::Error>> =
             Box::pin(sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut conn));
         let pid = pid.await.map_err(fail)?;
-        tracing::debug!(server = %self.target, pid, writable, "postgres session opened");
-        Ok(Session {
-            conn,
-            pid,
-            writable,
-            limit,
-        })
+        tracing::debug!(server = %self.target, pid, writable = settings.writable, "postgres session opened");
+        Ok(Session { conn, pid })
+    }
+}
+
+impl Driver for Postgres {
+    type Session = Session;
+    type Query = ();
+
+    fn parse(&self, request: &Request) -> Result<(), SourceError> {
+        sql::check(&request.query, sql::Dialect::Postgres, request.allow_writes)
     }
 
-    /// An idle session fit for `request` that still answers, or a new one. A session the
-    /// server closed while idle (a restart, an idle timeout) is dropped and replaced.
-    async fn session(&self, request: &Request) -> Result<Session, SourceError> {
-        let limit = session::backstop(request.timeout);
-        let kept = self
-            .idle
-            .take_live(request.allow_writes, limit, &self.target)
-            .await?;
-        match kept {
-            Some(s) => Ok(s),
-            None => self.connect(request.allow_writes, limit).await,
-        }
+    fn connect(&self, settings: Settings) -> BoxFuture<'_, Result<Session, SourceError>> {
+        self.open(settings).boxed()
     }
 
-    async fn run_inner(&self, request: &Request, sink: &mut RowSink) -> Result<(), SourceError> {
-        sql::check(&request.query, sql::Dialect::Postgres, request.allow_writes)?;
-        let mut s = self.session(request).await?;
-        let mut guard = CancelOnDrop::arm(
-            request.cleanup.clone(),
-            cancel_backend(self.options.clone(), self.target.clone(), s.pid).boxed(),
-        );
-        match read(&mut s.conn, &request.query, sink).await {
-            Ok(()) => {
-                guard.disarm();
-                self.idle.put(s);
-                Ok(())
-            }
-            Err(Failure::Server(e)) => {
-                guard.disarm();
-                self.idle.put(s);
-                Err(e)
-            }
-            // The guard, still armed, cancels the statement as it drops with the session.
-            Err(Failure::Client(e)) => Err(e),
+    fn ping<'s>(&'s self, session: &'s mut Session) -> BoxFuture<'s, Result<(), SourceError>> {
+        session
+            .conn
+            .ping()
+            .map(|r| r.map_err(errors::query_error))
+            .boxed()
+    }
+
+    fn set_limit<'s>(
+        &'s self,
+        session: &'s mut Session,
+        limit: Duration,
+    ) -> BoxFuture<'s, Result<(), SourceError>> {
+        async move {
+            let set = format!("SET statement_timeout = {}", limit.as_millis());
+            let apply: BoxFuture<'_, Result<PgQueryResult, sqlx::Error>> =
+                session.conn.execute(set.as_str());
+            apply.await.map(drop).map_err(errors::query_error)
         }
+        .boxed()
+    }
+
+    fn run<'a>(
+        &'a self,
+        session: &'a mut Session,
+        (): &'a (),
+        request: &'a Request,
+        sink: &'a mut RowSink,
+    ) -> BoxFuture<'a, Result<(), Failure>> {
+        read(&mut session.conn, &request.query, sink).boxed()
+    }
+
+    fn cancel_on_server(&self, session: &Session) -> Option<BoxFuture<'static, ()>> {
+        let cancel = cancel_backend(self.options.clone(), self.target.clone(), session.pid);
+        Some(cancel.boxed())
+    }
+
+    fn describe(&self) -> String {
+        format!("postgres: {}", redact::url(&self.url))
     }
 }
 
@@ -251,23 +241,10 @@ async fn cancel_backend(options: PgConnectOptions, target: Target, pid: i32) {
     drop(conn.close().await);
 }
 
-impl Source for PostgresSource {
-    fn run<'a>(
-        &'a self,
-        request: &'a Request,
-        sink: &'a mut RowSink,
-    ) -> BoxFuture<'a, Result<(), SourceError>> {
-        self.run_inner(request, sink).boxed()
-    }
-
-    fn describe(&self) -> String {
-        format!("postgres: {}", redact::url(&self.url))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::Source;
 
     #[test]
     fn the_password_is_redacted_from_descriptions_and_url_errors() {

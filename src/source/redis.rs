@@ -5,23 +5,26 @@
 //! per page fetches the previous page's values and asks for the next page, so a scan costs one
 //! round trip per page; rows are pushed as pages arrive.
 //!
-//! Cancelling: the engine drops the run between or during pages; the run owns its connection
-//! (taken out of the idle slot), so dropping it closes the connection and no further page is
-//! asked for. Only a run that succeeded puts its connection back for the next run.
+//! Sessions and cancelling go through [`super::server`], as for the SQL kinds: one connection
+//! is kept between runs (pinged before reuse); the engine drops the run between or during
+//! pages, and the run owns its connection, so dropping it closes the connection and no further
+//! page is asked for. Only a run that succeeded, or got an error reply, puts its connection
+//! back.
 
+mod errors;
 mod query;
 mod rows;
 mod scan;
-
-use std::sync::Mutex;
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Value};
 
-use super::{BATCH_ROWS, Request, RowSink, Source, SourceError, redact};
+use super::server::{Driver, Failure, ServerSource, Settings};
+use super::{BATCH_ROWS, Request, RowSink, SourceError, redact};
 use crate::value::{BatchBuilder, Cell};
+use errors::clean;
 pub use query::RedisQuery;
 use rows::{HashRow, KEY_COLUMN, hash_batch, push_json_value};
 use scan::Scan;
@@ -30,32 +33,100 @@ use scan::Scan;
 /// few enough round trips that 100,000 keys take about a hundred pages.
 pub const SCAN_PAGE: usize = 1000;
 
-/// A Redis source. One connection per source, reused between runs.
-pub struct RedisSource {
-    client: redis::Client,
-    /// The URL as shown to the user, password masked.
-    shown: String,
-    /// Sent with `CLIENT SETNAME` so the connection is recognisable in `CLIENT LIST`.
-    client_name: String,
-    /// The connection a successful run left for the next one. A run takes it out (or
-    /// connects), and puts it back only when it succeeded, so a connection whose run was cut
-    /// off or failed is dropped, never reused.
-    idle: Mutex<Option<MultiplexedConnection>>,
-    page: usize,
-}
-
-impl std::fmt::Debug for RedisSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisSource")
-            .field("url", &self.shown)
-            .finish_non_exhaustive()
-    }
-}
+/// A Redis source: the [`Redis`] driver and the one connection it keeps between runs.
+pub type RedisSource = ServerSource<Redis>;
 
 impl RedisSource {
     /// A source reading from the server at `url` (`redis://` or `rediss://`, optional
     /// `user:password@`, optional `/db`), named `name` in `CLIENT LIST`.
     pub fn new(url: &str, name: &str) -> Result<Self, SourceError> {
+        Ok(Self::with_pool(Redis::new(url, name)?, 1))
+    }
+
+    /// The name this source's connection carries in `CLIENT LIST`.
+    #[must_use]
+    pub fn client_name(&self) -> &str {
+        &self.driver().client_name
+    }
+}
+
+/// How scatter talks to one Redis server.
+pub struct Redis {
+    client: redis::Client,
+    /// The URL as shown to the user, password masked.
+    shown: String,
+    /// Sent with `CLIENT SETNAME` so the connection is recognisable in `CLIENT LIST`.
+    client_name: String,
+    page: usize,
+}
+
+impl std::fmt::Debug for Redis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Redis")
+            .field("url", &self.shown)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Driver for Redis {
+    type Session = MultiplexedConnection;
+    type Query = RedisQuery;
+
+    fn parse(&self, request: &Request) -> Result<RedisQuery, SourceError> {
+        query::parse(&request.query)
+    }
+
+    /// Redis has no read-only session nor statement limit: the queries only read, and each
+    /// command is short.
+    fn connect(&self, _: Settings) -> BoxFuture<'_, Result<MultiplexedConnection, SourceError>> {
+        self.open().boxed()
+    }
+
+    fn ping<'s>(
+        &'s self,
+        session: &'s mut MultiplexedConnection,
+    ) -> BoxFuture<'s, Result<(), SourceError>> {
+        async move {
+            redis::cmd("PING")
+                .query_async::<()>(session)
+                .await
+                .map_err(|e| self.error(&e))
+        }
+        .boxed()
+    }
+
+    fn run<'a>(
+        &'a self,
+        conn: &'a mut MultiplexedConnection,
+        query: &'a RedisQuery,
+        request: &'a Request,
+        sink: &'a mut RowSink,
+    ) -> BoxFuture<'a, Result<(), Failure>> {
+        async move {
+            match query {
+                RedisQuery::Hashes { pattern } => self.hashes(conn, pattern, request, sink).await,
+                RedisQuery::Json { pattern } => self.json(conn, pattern, request, sink).await,
+                RedisQuery::Range { key, start, stop } => {
+                    self.range(conn, key, *start, *stop, sink).await
+                }
+            }
+        }
+        .boxed()
+    }
+
+    /// Nothing to stop: a dropped run asks for no further page, and the command in flight is
+    /// one short `SCAN`, `HGETALL` or `MGET` page.
+    fn cancel_on_server(&self, _: &MultiplexedConnection) -> Option<BoxFuture<'static, ()>> {
+        None
+    }
+
+    fn describe(&self) -> String {
+        format!("redis {}", self.shown)
+    }
+}
+
+impl Redis {
+    fn new(url: &str, name: &str) -> Result<Self, SourceError> {
         let shown = redact::url(url);
         let scheme = url.split_once("://").map_or("", |(s, _)| s);
         if !matches!(scheme, "redis" | "rediss" | "redis+unix" | "unix") {
@@ -76,34 +147,11 @@ impl RedisSource {
             client,
             shown,
             client_name,
-            idle: Mutex::new(None),
             page: SCAN_PAGE,
         })
     }
 
-    /// Sets the `SCAN COUNT` per page (default [`SCAN_PAGE`]).
-    #[must_use]
-    pub fn with_page_size(mut self, keys: usize) -> Self {
-        self.page = keys.max(1);
-        self
-    }
-
-    /// The name this source's connection carries in `CLIENT LIST`.
-    #[must_use]
-    pub fn client_name(&self) -> &str {
-        &self.client_name
-    }
-
-    async fn connection(&self) -> Result<MultiplexedConnection, SourceError> {
-        let kept = self.idle.lock().expect("idle slot lock").take();
-        if let Some(mut conn) = kept {
-            // A kept connection may have died since (server restart, idle timeout): one PING
-            // tells, and a dead one is replaced instead of failing this run.
-            let ping = redis::cmd("PING").query_async::<()>(&mut conn).await;
-            if ping.is_ok() {
-                return Ok(conn);
-            }
-        }
+    async fn open(&self) -> Result<MultiplexedConnection, SourceError> {
         // The engine's timeout bounds every wait; the client's own timeouts would cut a long
         // pipeline short.
         let config = AsyncConnectionConfig::new()
@@ -123,39 +171,6 @@ impl RedisSource {
         Ok(conn)
     }
 
-    /// `e` in the user's terms: a connection problem names the server, a server error is
-    /// quoted as the server phrased it; transient or final as [`is_transient`] says.
-    fn error(&self, e: &redis::RedisError) -> SourceError {
-        let message = if e.is_io_error() || e.is_connection_refusal() || e.is_timeout() {
-            format!("{}: {}", self.shown, clean(e))
-        } else {
-            clean(e)
-        };
-        if is_transient(e) {
-            SourceError::transient(message)
-        } else {
-            SourceError::Failed(message)
-        }
-    }
-
-    async fn run_inner(&self, request: &Request, sink: &mut RowSink) -> Result<(), SourceError> {
-        let query = query::parse(&request.query)?;
-        let mut conn = self.connection().await?;
-        match query {
-            RedisQuery::Hashes { pattern } => {
-                self.hashes(&mut conn, &pattern, request, sink).await?;
-            }
-            RedisQuery::Json { pattern } => {
-                self.json(&mut conn, &pattern, request, sink).await?;
-            }
-            RedisQuery::Range { key, start, stop } => {
-                self.range(&mut conn, &key, start, stop, sink).await?;
-            }
-        }
-        *self.idle.lock().expect("idle slot lock") = Some(conn);
-        Ok(())
-    }
-
     /// Fails once the run was cancelled: checked between pages, for callers that cancel the
     /// token without dropping the run.
     fn check_cancel(request: &Request) -> Result<(), SourceError> {
@@ -171,7 +186,7 @@ impl RedisSource {
         pattern: &str,
         request: &Request,
         sink: &mut RowSink,
-    ) -> Result<(), SourceError> {
+    ) -> Result<(), Failure> {
         let mut scan = Scan::new(pattern, "hash", self.page);
         let mut pending: Vec<HashRow> = Vec::new();
         while !scan.is_finished() {
@@ -183,7 +198,7 @@ impl RedisSource {
                     }
                 })
                 .await
-                .map_err(|e| self.error(&e))?;
+                .map_err(|e| self.failure(&e))?;
             for (key, hash) in keys.iter().zip(hashes) {
                 let fields: Vec<(String, String)> = hash
                     .as_map_iter()
@@ -204,7 +219,7 @@ impl RedisSource {
                 pending.clear();
             }
         }
-        sink.push(hash_batch(&pending))
+        Ok(sink.push(hash_batch(&pending))?)
     }
 
     async fn json(
@@ -213,7 +228,7 @@ impl RedisSource {
         pattern: &str,
         request: &Request,
         sink: &mut RowSink,
-    ) -> Result<(), SourceError> {
+    ) -> Result<(), Failure> {
         let mut scan = Scan::new(pattern, "string", self.page);
         let mut builder = BatchBuilder::with_columns(&[KEY_COLUMN]);
         let mut not_objects = 0usize;
@@ -224,7 +239,7 @@ impl RedisSource {
                     pipe.cmd("MGET").arg(keys);
                 })
                 .await
-                .map_err(|e| self.error(&e))?;
+                .map_err(|e| self.failure(&e))?;
             let Some(reply) = replies.pop() else {
                 continue;
             };
@@ -250,7 +265,7 @@ impl RedisSource {
                 "values that are not JSON objects are shown with an `_error` column"
             );
         }
-        sink.push(builder.finish())
+        Ok(sink.push(builder.finish())?)
     }
 
     async fn range(
@@ -260,7 +275,7 @@ impl RedisSource {
         start: i64,
         stop: i64,
         sink: &mut RowSink,
-    ) -> Result<(), SourceError> {
+    ) -> Result<(), Failure> {
         let reply: Value = redis::cmd("ZRANGE")
             .arg(key)
             .arg(start)
@@ -268,7 +283,7 @@ impl RedisSource {
             .arg("WITHSCORES")
             .query_async(conn)
             .await
-            .map_err(|e| self.error(&e))?;
+            .map_err(|e| self.failure(&e))?;
         let mut builder = BatchBuilder::with_columns(&[KEY_COLUMN, "member", "score"]);
         for (member, score) in scored_members(reply) {
             builder.set(0, Cell::Text(key.to_owned()));
@@ -279,7 +294,7 @@ impl RedisSource {
                 sink.push(builder.finish())?;
             }
         }
-        sink.push(builder.finish())
+        Ok(sink.push(builder.finish())?)
     }
 }
 
@@ -325,53 +340,10 @@ fn text(v: &Value) -> String {
     }
 }
 
-/// Whether the request may pass if sent again: the connection could not be made or was lost,
-/// or the server said it is not ready (`LOADING` a dump, `BUSY` running a script, `TRYAGAIN`,
-/// `MASTERDOWN`, `CLUSTERDOWN`). `WRONGTYPE`, `NOPERM`, authentication and replies that do
-/// not parse are final.
-fn is_transient(e: &redis::RedisError) -> bool {
-    use redis::{ErrorKind, ServerErrorKind};
-    e.is_io_error()
-        || e.is_connection_refusal()
-        || e.is_connection_dropped()
-        || e.is_timeout()
-        || matches!(
-            e.kind(),
-            ErrorKind::Server(
-                ServerErrorKind::BusyLoading
-                    | ServerErrorKind::TryAgain
-                    | ServerErrorKind::MasterDown
-                    | ServerErrorKind::ClusterDown
-            )
-        )
-        || e.code() == Some("BUSY")
-}
-
-/// The error's text; a server error as the server phrased it (`WRONGTYPE Operation ...`).
-fn clean(e: &redis::RedisError) -> String {
-    match (e.code(), e.detail()) {
-        (Some(code), Some(detail)) => format!("{code} {detail}"),
-        _ => e.to_string(),
-    }
-}
-
-impl Source for RedisSource {
-    fn run<'a>(
-        &'a self,
-        request: &'a Request,
-        sink: &'a mut RowSink,
-    ) -> BoxFuture<'a, Result<(), SourceError>> {
-        self.run_inner(request, sink).boxed()
-    }
-
-    fn describe(&self) -> String {
-        format!("redis {}", self.shown)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::Source;
 
     #[test]
     fn urls_are_checked_and_shown_without_password() {
@@ -383,51 +355,6 @@ mod tests {
             err.to_string(),
             "\"http://u:***@cache:6379/\" is not a Redis URL; write \
              redis://[:password@]host[:port][/db] (rediss:// for TLS)"
-        );
-    }
-
-    #[test]
-    fn errors_sort_into_transient_and_final() {
-        let server = |line: &str| -> redis::RedisError {
-            match redis::parse_redis_value(line.as_bytes()) {
-                Ok(Value::ServerError(e)) => e.into(),
-                other => panic!("{line}: {other:?}"),
-            }
-        };
-        let io = |kind| redis::RedisError::from(std::io::Error::from(kind));
-        let cases = [
-            (
-                server("-LOADING Redis is loading the dataset in memory\r\n"),
-                true,
-            ),
-            (server("-BUSY Redis is busy running a script\r\n"), true),
-            (
-                server("-TRYAGAIN Multiple keys request during rehashing\r\n"),
-                true,
-            ),
-            (io(std::io::ErrorKind::ConnectionRefused), true),
-            (io(std::io::ErrorKind::ConnectionReset), true),
-            (
-                server("-WRONGTYPE Operation against a key holding the wrong kind\r\n"),
-                false,
-            ),
-            (server("-NOPERM this user has no permissions\r\n"), false),
-            (server("-ERR unknown command 'FOO'\r\n"), false),
-        ];
-        for (e, transient) in cases {
-            assert_eq!(is_transient(&e), transient, "{e}");
-        }
-        let s = RedisSource::new("redis://127.0.0.1:1", "x").unwrap();
-        let refused = s.error(&io(std::io::ErrorKind::ConnectionRefused));
-        assert!(refused.is_transient());
-        assert_eq!(
-            refused.to_string(),
-            "redis://127.0.0.1:1: connection refused"
-        );
-        assert_eq!(
-            s.error(&server("-LOADING Redis is loading\r\n"))
-                .to_string(),
-            "LOADING Redis is loading"
         );
     }
 

@@ -16,6 +16,7 @@ use sqlx::{
     Column, ConnectOptions, Connection, Executor, Row, SqliteConnection, TypeInfo, ValueRef,
 };
 
+use super::server::CancelOnDrop;
 use super::{BATCH_ROWS, Request, RowSink, Source, SourceError, sql};
 use crate::value::{BatchBuilder, Cell};
 
@@ -29,17 +30,6 @@ pub struct SqliteSource {
     path: PathBuf,
     /// Statements whose connection is still open (its progress handler not yet dropped).
     live: Arc<AtomicUsize>,
-}
-
-/// Sets the cancel flag when dropped armed: the engine dropped the run midway.
-struct CancelOnDrop(Option<Arc<AtomicBool>>);
-
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        if let Some(flag) = self.0.take() {
-            flag.store(true, Ordering::SeqCst);
-        }
-    }
 }
 
 /// Held by the progress handler: counts the connection as live until `SQLite` drops the handler.
@@ -115,7 +105,9 @@ impl SqliteSource {
         sql::check(&request.query, sql::Dialect::Sqlite, request.allow_writes)?;
         let mut conn = self.connect(request.allow_writes).await?;
         let flag = Arc::new(AtomicBool::new(false));
-        let mut guard = CancelOnDrop(Some(Arc::clone(&flag)));
+        // Sets the flag if the engine drops the run midway.
+        let dropped = Arc::clone(&flag);
+        let mut guard = CancelOnDrop::new(move || dropped.store(true, Ordering::SeqCst));
         self.live.fetch_add(1, Ordering::SeqCst);
         let live = Live(Arc::clone(&self.live));
         let handler_flag = Arc::clone(&flag);
@@ -127,7 +119,7 @@ impl SqliteSource {
                 !handler_flag.load(Ordering::Relaxed)
             });
         let result = stream_rows(&mut conn, &request.query, sink).await;
-        guard.0 = None;
+        guard.disarm();
         drop(conn.close().await);
         result
     }

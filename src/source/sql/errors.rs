@@ -8,6 +8,7 @@ use sqlx::error::DatabaseError;
 use sqlx::mysql::MySqlDatabaseError;
 use sqlx::postgres::PgDatabaseError;
 
+use crate::source::server::Failure;
 use crate::source::{SourceError, is_transient_io, mysql, postgres};
 
 /// Where a source connects, as shown in its messages (never the user or password).
@@ -107,17 +108,8 @@ fn classified(message: String, transient: bool) -> SourceError {
     }
 }
 
-/// Why reading a result stopped, sorted by what it means for the session.
-#[derive(Debug)]
-pub enum Failure {
-    /// The server answered with an error: the statement is over there, and the session is
-    /// fit for the next run.
-    Server(SourceError),
-    /// The client stopped (a row cap, a lost connection): the statement may still be running
-    /// on the server, so it is cancelled there and the session is discarded.
-    Client(SourceError),
-}
-
+/// An error the server sent ends the statement there ([`Failure::Server`]: the session is
+/// kept); anything else may leave it running ([`Failure::Client`]: cancelled and discarded).
 impl From<sqlx::Error> for Failure {
     fn from(e: sqlx::Error) -> Self {
         if matches!(e, sqlx::Error::Database(_)) {
@@ -125,12 +117,6 @@ impl From<sqlx::Error> for Failure {
         } else {
             Self::Client(query_error(e))
         }
-    }
-}
-
-impl From<SourceError> for Failure {
-    fn from(e: SourceError) -> Self {
-        Self::Client(e)
     }
 }
 
