@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{ArgAction, Parser};
 
 use crate::config::{Mode, Overrides};
-use crate::output::Format;
+use crate::output::{Format, SummaryMode};
 
 /// One query, many sources, one live table.
 ///
@@ -34,9 +34,21 @@ pub struct Cli {
     #[arg(long)]
     pub once: bool,
 
-    /// Output format of --once (implies --once).
+    /// Output format of --once (implies --once) and of --list-sources.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
+
+    /// Print the sources the config declares (fleets expanded: name, kind, target with
+    /// passwords hidden, tags, enabled) and exit without querying any. Honours --only and
+    /// --format.
+    #[arg(long)]
+    pub list_sources: bool,
+
+    /// The per-source summary on stderr after --once: `auto` gives one line per source up to
+    /// 20 sources and a fleet summary above (counts by state, latency percentiles, the failed
+    /// and the slowest sources); `full` always one line per source.
+    #[arg(long, value_enum, value_name = "HOW", default_value_t = SummaryMode::Auto)]
+    pub summary: SummaryMode,
 
     /// Time limit per source, e.g. 3s or 500ms [config: gather.timeout; default 10s].
     #[arg(long, value_name = "DURATION", value_parser = duration)]

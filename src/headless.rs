@@ -10,16 +10,21 @@ use tokio::sync::mpsc;
 use crate::config::Config;
 use crate::engine::{self, GatherResult, Plan};
 use crate::merge::{self, Merged};
-use crate::output::{self, Format, ProgressLine};
+use crate::output::{self, Format, ProgressLine, SummaryMode};
 use crate::source::CancelReason;
 
 /// How long to wait at exit for sources' cleanup (server-side cancels) to finish.
 const CLEANUP_GRACE: Duration = Duration::from_secs(3);
 
-/// Runs one gather of `config`, writes the result to `out` in `format` and returns the exit
-/// code. Ctrl-C (SIGINT) or SIGTERM (`timeout(1)`, a job runner stopping the process) cancels
+/// Runs one gather of `config`, writes the result to `out` in `format`, the summary (as
+/// `summary` says) to stderr, and returns the exit code. Ctrl-C (SIGINT) or SIGTERM (`timeout(1)`, a job runner stopping the process) cancels
 /// the gather, on the servers too; what finished is still printed.
-pub async fn run(config: &Config, format: Format, out: &mut dyn Write) -> std::io::Result<u8> {
+pub async fn run(
+    config: &Config,
+    format: Format,
+    summary: SummaryMode,
+    out: &mut dyn Write,
+) -> std::io::Result<u8> {
     let plan = Arc::new(Plan::new(config));
     let (events_tx, events_rx) = mpsc::channel(engine::EVENT_CHANNEL);
     let progress = ProgressLine::new(plan.sources.len(), std::io::stderr().is_terminal());
@@ -58,7 +63,7 @@ pub async fn run(config: &Config, format: Format, out: &mut dyn Write) -> std::i
     )?;
     out.flush()?;
     if format != Format::Json {
-        eprint!("{}", output::summary(&result, merged.as_ref()));
+        eprint!("{}", output::summary(&result, merged.as_ref(), summary));
     }
     plan.cleanup.close();
     let _ = tokio::time::timeout(CLEANUP_GRACE, plan.cleanup.wait()).await;

@@ -1,13 +1,13 @@
 //! The `scatter` binary: logging, command line, config, then the dashboard or one headless
 //! gather; the exit code says how it went.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
 use scatter::cli::Cli;
 use scatter::config::{self, Config};
-use scatter::{headless, logging, tui};
+use scatter::{headless, logging, output, tui};
 
 /// Usage or config error.
 const EXIT_USAGE: u8 = 2;
@@ -38,6 +38,20 @@ fn main() -> ExitCode {
         }
     };
     tracing::info!(config = %config.path.display(), sources = config.sources.len(), "starting");
+    let format = cli.format.unwrap_or_default();
+    if cli.list_sources {
+        let mut stdout = std::io::BufWriter::with_capacity(STDOUT_BUFFER, std::io::stdout().lock());
+        return match output::write_sources(&mut stdout, &config, format)
+            .and_then(|()| stdout.flush())
+        {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("scatter: {e}");
+                ExitCode::from(EXIT_OTHER)
+            }
+        };
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -45,13 +59,12 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_OTHER);
         }
     };
-    let format = cli.format.unwrap_or_default();
     let code = if cli.is_headless(std::io::stdout().is_terminal()) {
         runtime.block_on(async {
             // Block-buffered: stdout is line-buffered by default, one write per NDJSON row.
             let mut stdout =
                 std::io::BufWriter::with_capacity(STDOUT_BUFFER, std::io::stdout().lock());
-            headless::run(&config, format, &mut stdout).await
+            headless::run(&config, format, cli.summary, &mut stdout).await
         })
     } else {
         runtime.block_on(tui::run(config))

@@ -1,10 +1,11 @@
 //! Headless output (`--once`): the merged table as JSON, NDJSON, CSV or an aligned table,
 //! the per-source summary, and the exit code.
 
+mod list;
 mod progress;
+mod summary;
 mod table;
 
-use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use arrow_array::RecordBatch;
@@ -14,7 +15,9 @@ use crate::engine::GatherResult;
 use crate::merge::Merged;
 use crate::source::{Outcome, SourceReport, State};
 
+pub use list::write_sources;
 pub use progress::ProgressLine;
+pub use summary::{FLEET_SUMMARY_ABOVE, summary};
 pub use table::align_decimals;
 
 /// Output format of `--once`.
@@ -29,6 +32,16 @@ pub enum Format {
     Ndjson,
     /// Header and rows; the summary goes to stderr.
     Csv,
+}
+
+/// How much of the per-source summary `--once` prints on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum SummaryMode {
+    /// One line per source up to [`FLEET_SUMMARY_ABOVE`] sources, the fleet summary above.
+    #[default]
+    Auto,
+    /// One line per source, however many.
+    Full,
 }
 
 /// The process exit code for a gather's result: 0 every source ok, 3 partial (results
@@ -142,54 +155,4 @@ pub fn warnings(result: &GatherResult, merged: Option<&Merged>) -> Vec<String> {
         .flat_map(|r| r.warnings.iter().map(move |w| format!("{}: {w}", r.name)));
     let merge = merged.into_iter().flat_map(|m| m.warnings.iter().cloned());
     sources.chain(merge).collect()
-}
-
-/// The per-source summary for stderr: one aligned line per source, then a total line.
-#[must_use]
-pub fn summary(result: &GatherResult, merged: Option<&Merged>) -> String {
-    let width = result
-        .reports
-        .iter()
-        .map(|r| r.name.chars().count())
-        .max()
-        .unwrap_or(0);
-    let mut s = String::new();
-    for r in &result.reports {
-        let latency = format!("{} ms", r.timing.latency().as_millis());
-        let rows = if r.outcome == Outcome::Ok {
-            format!("{} rows", r.rows)
-        } else {
-            "-".into()
-        };
-        let line = format!(
-            "  {:width$}  {:8} {:10} {:>9}  {:>10}  {}",
-            r.name,
-            r.kind,
-            r.outcome.state().as_str(),
-            latency,
-            rows,
-            r.outcome.message().unwrap_or_default(),
-        );
-        let _ = writeln!(s, "{}", line.trim_end());
-    }
-    let ok = result
-        .reports
-        .iter()
-        .filter(|r| r.outcome == Outcome::Ok)
-        .count();
-    let rows = merged.map_or(0, |m| m.batch.num_rows());
-    let _ = write!(
-        s,
-        "{rows} rows from {ok} of {} sources in {:.2} s",
-        result.reports.len(),
-        result.elapsed.as_secs_f64()
-    );
-    if result.aborted {
-        s.push_str(" (fail-fast: aborted, no result)");
-    }
-    for w in warnings(result, merged) {
-        let _ = write!(s, "\nwarning: {w}");
-    }
-    s.push('\n');
-    s
 }

@@ -2,10 +2,13 @@
 //!
 //! Every value that a later check may reject is kept [`Spanned`] so the error can name its
 //! line. `deny_unknown_fields` everywhere: a typo in a key is an error, not a silent default.
+//! The `[[source]]` blocks are read one by one after fleet expansion (see `fleet.rs`).
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use serde::Deserialize;
+use serde::de::{self, Visitor};
 use toml::Spanned;
 
 /// The whole file.
@@ -16,8 +19,6 @@ pub struct RawFile {
     pub allow_writes: Option<bool>,
     pub gather: Option<RawGather>,
     pub merge: Option<RawMerge>,
-    #[serde(default)]
-    pub source: Vec<Spanned<RawSource>>,
 }
 
 /// `[gather]`.
@@ -95,5 +96,44 @@ impl RawSource {
         .into_iter()
         .flatten()
         .collect()
+    }
+}
+
+/// The keys a `[[source]]` table takes, read from [`RawSource`]'s derived `Deserialize`, so a
+/// key added to the struct is known here (an inventory line may override it) with no list to
+/// keep in step.
+pub fn source_keys() -> &'static [&'static str] {
+    static KEYS: OnceLock<&'static [&'static str]> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let mut keys: &'static [&'static str] = &[];
+        let _ = RawSource::deserialize(FieldProbe(&mut keys));
+        keys
+    })
+}
+
+/// A deserializer that only records the field names a struct asks for, then stops.
+struct FieldProbe<'a>(&'a mut &'static [&'static str]);
+
+impl<'de> de::Deserializer<'de> for FieldProbe<'_> {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(de::Error::custom("not a struct"))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        fields: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Self::Error> {
+        *self.0 = fields;
+        Err(de::Error::custom("probed"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+        ignored_any
     }
 }

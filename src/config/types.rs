@@ -1,5 +1,6 @@
 //! The validated configuration's parts: what each source is, and the gather's settings.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -170,6 +171,56 @@ impl KindSpec {
             Self::File { .. } => "file",
             Self::Sim(_) => "sim",
         }
+    }
+
+    /// Where the source reads from, for `--list-sources`: the URL with its password hidden,
+    /// the path, the program, the simulated behaviour. A new kind says its own here.
+    #[must_use]
+    pub fn target(&self) -> String {
+        use crate::source::redact;
+        match self {
+            Self::Postgres { url, .. } | Self::Mysql { url, .. } | Self::Redis { url } => {
+                redact::url(url)
+            }
+            Self::Http { url, method, .. } => {
+                let method = match method {
+                    HttpMethod::Get => "GET",
+                    HttpMethod::Post => "POST",
+                };
+                format!("{method} {}", redact::url(url))
+            }
+            Self::Sqlite { path } | Self::File { path, .. } => path.display().to_string(),
+            Self::Command { argv, .. } => argv.join(" "),
+            Self::Sim(sim) => sim.summary(),
+        }
+    }
+}
+
+impl SimSpec {
+    /// `10ms..90ms, 10 rows, fail 0.01`: the behaviour in a few words.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        let (lo, hi) = self.latency;
+        let mut s = if lo == hi {
+            format!("{}", humantime::format_duration(lo))
+        } else {
+            format!(
+                "{}..{}",
+                humantime::format_duration(lo),
+                humantime::format_duration(hi)
+            )
+        };
+        let _ = write!(s, ", {} rows", self.rows);
+        if self.fail > 0.0 {
+            let _ = write!(s, ", fail {}", self.fail);
+        }
+        if self.error.is_some() {
+            s.push_str(", always fails");
+        }
+        if self.hang {
+            s.push_str(", hangs");
+        }
+        s
     }
 }
 
