@@ -2,18 +2,19 @@
 //!
 //! [`Config::load`] is the only way in; every error it returns names the file and line.
 
+mod blocks;
 mod check;
 mod fleet;
 mod kinds;
 mod raw;
 mod types;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize as _;
-use toml::Spanned;
-use toml::de::{DeTable, DeValue};
+use toml::de::DeTable;
 
 pub use check::{EnvLookup, ValueError, interpolate, parse_duration};
 pub use kinds::KINDS;
@@ -21,7 +22,7 @@ pub use types::{DataFormat, GatherSettings, HttpMethod, KindSpec, Mode, SimSpec,
 
 use crate::merge::{MergeSpec, SortKey};
 use check::Ctx;
-use raw::{RawFile, RawGather, RawMerge, RawSource};
+use raw::{RawFile, RawGather, RawMerge};
 
 /// Per-source row cap when the file sets none: large enough for real work, small enough that
 /// one runaway source cannot take the machine's memory (about 100 MB at 10 narrow columns).
@@ -158,7 +159,7 @@ impl Config {
             query: raw.query.map(toml::Spanned::into_inner),
             allow_writes: raw.allow_writes.unwrap_or(false),
             merge: merge(&ctx, &raw.merge.unwrap_or_default())?,
-            sources: sources(&ctx, blocks, gather.timeout)?,
+            sources: blocks::sources(&ctx, blocks, gather.timeout)?,
             gather,
         })
     }
@@ -195,17 +196,49 @@ impl Config {
             .iter()
             .find(|w| !self.sources.iter().any(|s| matches(s, w)))
         {
-            let names: Vec<_> = self.sources.iter().map(|s| s.name.as_str()).collect();
             return Err(ConfigError::Flag {
                 flag: "--only",
                 message: format!(
-                    "\"{unknown}\" is neither a source name nor a tag (sources: {})",
-                    names.join(", ")
+                    "\"{unknown}\" is neither a source name nor a tag ({})",
+                    self.names_and_tags()
                 ),
             });
         }
         self.sources.retain(|s| only.iter().any(|w| matches(s, w)));
         Ok(())
+    }
+
+    /// `tags: eu, us; sources: a, b, ... and 9,990 more`: what `--only` can name, folded so a
+    /// fleet's message stays a line.
+    fn names_and_tags(&self) -> String {
+        /// Names listed before the rest are counted.
+        const SHOWN: usize = 10;
+        let mut tags: Vec<&str> = self
+            .sources
+            .iter()
+            .flat_map(|s| s.tags.iter().map(String::as_str))
+            .collect();
+        tags.sort_unstable();
+        tags.dedup();
+        let fold = |items: &[&str], what| {
+            let mut s = items
+                .iter()
+                .take(SHOWN)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if items.len() > SHOWN {
+                let _ = write!(s, ", and {} more; see --list-sources", items.len() - SHOWN);
+            }
+            format!("{what}: {s}")
+        };
+        let names: Vec<&str> = self.sources.iter().map(|s| s.name.as_str()).collect();
+        let mut parts = Vec::new();
+        if !tags.is_empty() {
+            parts.push(fold(&tags, "tags"));
+        }
+        parts.push(fold(&names, "sources"));
+        parts.join("; ")
     }
 
     /// The request a source runs: its own query, else the default.
@@ -315,123 +348,6 @@ fn sort_keys(keys: &[String]) -> Result<Vec<SortKey>, ValueError> {
             })
         })
         .collect()
-}
-
-/// Every `[[source]]` block, fleets expanded, in file order.
-fn sources(
-    ctx: &Ctx<'_>,
-    blocks: Option<Spanned<DeValue<'_>>>,
-    timeout: Duration,
-) -> Result<Vec<SourceSpec>, ConfigError> {
-    let Some(blocks) = blocks else {
-        return Ok(Vec::new());
-    };
-    let at = blocks.span().start;
-    let DeValue::Array(blocks) = blocks.into_inner() else {
-        return Err(ctx.err(at, "`source`: expected [[source]] tables"));
-    };
-    let env = fleet::Env {
-        ctx,
-        timeout,
-        source_keys: raw::source_keys(),
-    };
-    let mut out = Vec::with_capacity(blocks.len());
-    // Per source: the offset of its name and which expansion it is, for the duplicate message.
-    let mut origins = Vec::with_capacity(blocks.len());
-    for block in blocks {
-        fleet::expand(&env, block, &mut |e| {
-            let (spec, at) = source(ctx, e.table, e.origin.as_deref())?;
-            out.push(spec);
-            origins.push((at, e.origin));
-            Ok(())
-        })?;
-    }
-    unique_names(ctx, &out, &origins)?;
-    Ok(out)
-}
-
-/// The first source (in file order) whose name an earlier source has is an error. Sorting
-/// the names finds it without hashing or copying 10,000 of them.
-fn unique_names(
-    ctx: &Ctx<'_>,
-    sources: &[SourceSpec],
-    origins: &[(usize, Option<String>)],
-) -> Result<(), ConfigError> {
-    let mut order: Vec<usize> = (0..sources.len()).collect();
-    order.sort_unstable_by(|a, b| sources[*a].name.cmp(&sources[*b].name).then(a.cmp(b)));
-    let Some((first, dup)) = order
-        .windows(2)
-        .filter(|w| sources[w[0]].name == sources[w[1]].name)
-        .map(|w| (w[0], w[1]))
-        .min_by_key(|(_, dup)| *dup)
-    else {
-        return Ok(());
-    };
-    let name = &sources[dup].name;
-    let (at, origin) = &origins[dup];
-    let err = ctx.err(
-        *at,
-        format!(
-            "`name`: duplicate source name \"{name}\" (first declared on line {})",
-            check::line_of(ctx.text, origins[first].0)
-        ),
-    );
-    Err(within(err, name, origin.as_deref()))
-}
-
-/// `err` prefixed with the expansion it belongs to, if any.
-fn within(err: ConfigError, name: &str, origin: Option<&str>) -> ConfigError {
-    match origin {
-        Some(o) if name.is_empty() => err.within(&format!("expansion ({o})")),
-        Some(o) => err.within(&format!("source \"{name}\" ({o})")),
-        None => err,
-    }
-}
-
-/// One source, validated, and the offset of its name.
-fn source(
-    ctx: &Ctx<'_>,
-    table: Spanned<DeValue<'_>>,
-    origin: Option<&str>,
-) -> Result<(SourceSpec, usize), ConfigError> {
-    let r = RawSource::deserialize(toml::de::ValueDeserializer::from(table))
-        .map_err(|err| within(syntax_error(ctx, &err), "", origin))?;
-    let at = r.name.span().start;
-    if r.name.get_ref().trim().is_empty() {
-        return Err(within(ctx.err(at, "`name`: must not be empty"), "", origin));
-    }
-    let name = r.name.get_ref().trim().to_owned();
-    let spec = source_spec(ctx, r, name).map_err(|(e, name)| within(e, &name, origin))?;
-    Ok((spec, at))
-}
-
-/// The validated source; its strings are moved out of `r`, not copied. `Err` carries the name.
-fn source_spec(
-    ctx: &Ctx<'_>,
-    r: RawSource,
-    name: String,
-) -> Result<SourceSpec, (ConfigError, String)> {
-    let kind = match kinds::kind_spec(ctx, &r) {
-        Ok(kind) => kind,
-        Err(e) => return Err((e, name)),
-    };
-    let timeout = match r
-        .timeout
-        .as_ref()
-        .map(|t| ctx.duration("timeout", t))
-        .transpose()
-    {
-        Ok(t) => t,
-        Err(e) => return Err((e, name)),
-    };
-    Ok(SourceSpec {
-        name,
-        kind,
-        timeout,
-        query: r.query.map(Spanned::into_inner),
-        tags: r.tags,
-        enabled: r.enabled.unwrap_or(true),
-    })
 }
 
 #[cfg(test)]

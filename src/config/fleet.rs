@@ -134,9 +134,11 @@ fn binding_sets(
     forms: &[(&str, Spanned<DeValue<'_>>)],
 ) -> Result<Vec<Vec<Binding>>, ConfigError> {
     let ctx = env.ctx;
+    // `sources.toml` has the parent "", which is no directory to run a program in.
     let dir = ctx
         .path
         .parent()
+        .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or_else(|| std::path::Path::new("."));
     let mut sets = Vec::new();
     let mut origin = None;
