@@ -7,6 +7,7 @@
 //! TOML with its spans, so whatever key a source kind takes is expanded the same way, and an
 //! error in an expanded value still names the line it was written on.
 
+mod error;
 mod forms;
 mod inventory;
 mod placeholder;
@@ -20,6 +21,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::ConfigError;
 use super::check::Ctx;
+pub use error::FleetError;
 use forms::{Binding, Picks};
 use inventory::Origin;
 
@@ -102,7 +104,8 @@ pub fn expand(
         }
         let origin = binding.origin();
         let within = |e: ConfigError| e.within(&format!("expansion ({origin})"));
-        let overrides = override_texts(&binding).map_err(|e| within(env.ctx.err(at.start, e)))?;
+        let overrides = override_texts(&binding)
+            .map_err(|(key, e)| within(fail(env.ctx, at.start, &key, &e)))?;
         let table = apply(env.ctx, &table, &binding, &overrides, &span, &at).map_err(within)?;
         emit(Expanded {
             table,
@@ -110,6 +113,11 @@ pub fn expand(
         })?;
     }
     Ok(())
+}
+
+/// `` `key`: what is wrong `` at byte `at`.
+fn fail(ctx: &Ctx<'_>, at: usize, key: &str, e: &FleetError) -> ConfigError {
+    ctx.err(at, format!("`{key}`: {e}"))
 }
 
 /// Expansion `i` of the cross product of `sets` (the first set outermost).
@@ -147,7 +155,7 @@ fn binding_sets(
         match *key {
             "each" => {
                 for (name, values) in
-                    forms::each(value.get_ref(), at).map_err(|(at, m)| ctx.err(at, m))?
+                    forms::each(value.get_ref(), at).map_err(|(at, k, e)| fail(ctx, at, &k, &e))?
                 {
                     let set = values
                         .into_iter()
@@ -166,7 +174,10 @@ fn binding_sets(
                 let path = string(ctx, "inventory_file", value)?;
                 origin = Some((at, Origin::File(path.into())));
             }
-            _ => return Err(ctx.err(at, "`inventory` and `inventory_file`: give one, not both")),
+            _ => {
+                let key = "inventory` and `inventory_file";
+                return Err(fail(ctx, at, key, &FleetError::TwoInventories));
+            }
         }
     }
     if let Some((at, origin)) = origin {
@@ -181,12 +192,11 @@ fn binding_sets(
         } else {
             "inventory"
         };
-        let rows = inventory::read(&origin, dir, timeout)
-            .map_err(|e| ctx.err(at, format!("`{key}`: {e}")))?;
+        let rows = inventory::read(&origin, dir, timeout).map_err(|e| fail(ctx, at, key, &e))?;
         let is_source_key = |k: &str| env.source_keys.contains(&k);
         let is_used = |k: &str| table.values().any(|v| placeholder::uses(v.get_ref(), k));
-        let set = forms::inventory(rows, &is_source_key, &is_used)
-            .map_err(|e| ctx.err(at, format!("`{key}`: {e}")))?;
+        let set =
+            forms::inventory(rows, &is_source_key, &is_used).map_err(|e| fail(ctx, at, key, &e))?;
         sets.push(set);
     }
     Ok(sets)
@@ -205,16 +215,15 @@ fn glob(
         .and_then(|k| k.get_ref().as_str())
         .unwrap_or("");
     if !GLOB_KINDS.contains(&kind) {
-        return Err(ctx.err(
+        return Err(fail(
+            ctx,
             at,
-            format!(
-                "`glob`: declares one source per file, for kinds {}; not for \"{kind}\"",
-                GLOB_KINDS.join(" and ")
-            ),
+            "glob",
+            &FleetError::GlobKind(kind.to_owned()),
         ));
     }
     let pattern = string(ctx, "glob", value)?;
-    let set = forms::glob(&pattern, dir).map_err(|e| ctx.err(at, format!("`glob`: {e}")))?;
+    let set = forms::glob(&pattern, dir).map_err(|e| fail(ctx, at, "glob", &e))?;
     if !table.contains_key("path") {
         let key = Spanned::new(value.span(), Cow::Borrowed("path"));
         table.insert(
@@ -228,18 +237,13 @@ fn glob(
 fn string(ctx: &Ctx<'_>, key: &str, v: &Spanned<DeValue<'_>>) -> Result<String, ConfigError> {
     match v.get_ref() {
         DeValue::String(s) if !s.trim().is_empty() => Ok(s.to_string()),
-        _ => Err(ctx.err(
-            v.span().start,
-            format!("`{key}`: expected a non-empty string"),
-        )),
+        _ => Err(fail(ctx, v.span().start, key, &FleetError::NotAString)),
     }
 }
 
 /// `inventory = ["./list.sh", "--prod"]`: a program and its arguments.
 fn command(ctx: &Ctx<'_>, v: &Spanned<DeValue<'_>>) -> Result<Origin, ConfigError> {
-    let bad = || {
-        ctx.err(v.span().start, "`inventory`: expected a program and its arguments, such as [\"./list.sh\", \"--prod\"]")
-    };
+    let bad = || fail(ctx, v.span().start, "inventory", &FleetError::InventoryArgv);
     let DeValue::Array(items) = v.get_ref() else {
         return Err(bad());
     };
@@ -255,8 +259,9 @@ fn command(ctx: &Ctx<'_>, v: &Spanned<DeValue<'_>>) -> Result<Origin, ConfigErro
 /// An inventory's values as TOML text, parsed by [`apply`]; `None` removes the key.
 type Overrides = Vec<(String, Option<String>)>;
 
-/// The inventory keys of `binding` as TOML value text (`null` removes the key).
-fn override_texts(binding: &Picks<'_>) -> Result<Overrides, String> {
+/// The inventory keys of `binding` as TOML value text (`null` removes the key). `Err` names
+/// the key.
+fn override_texts(binding: &Picks<'_>) -> Result<Overrides, (String, FleetError)> {
     binding
         .overrides()
         .map(|(key, value)| {
@@ -264,7 +269,7 @@ fn override_texts(binding: &Picks<'_>) -> Result<Overrides, String> {
                 .as_ref()
                 .map(|v| toml::Value::try_from(v).map(|t| t.to_string()))
                 .transpose()
-                .map_err(|e| format!("`{key}`: cannot be written in TOML ({e})"))?;
+                .map_err(|e| (key.clone(), FleetError::NotToml(e)))?;
             Ok((key.clone(), text))
         })
         .collect()

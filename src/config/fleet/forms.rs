@@ -7,6 +7,7 @@ use serde_json::Value;
 use toml::Spanned;
 use toml::de::DeValue;
 
+use super::FleetError;
 use super::inventory::Row;
 
 /// What one expansion fills in: placeholder values and, from an inventory, keys to override.
@@ -74,25 +75,20 @@ impl super::placeholder::Vars for Picks<'_> {
 pub type Lists = Vec<(String, Vec<String>)>;
 
 /// `each = { region = ["eu", "us"], n = "01..64" }`: one list per key, in the order written.
-/// `Err` is `(offset, message)`.
-pub fn each(table: &DeValue<'_>, at: usize) -> Result<Lists, (usize, String)> {
+/// `Err` is the offset, the key (`each.n`) and what is wrong.
+pub fn each(table: &DeValue<'_>, at: usize) -> Result<Lists, (usize, String, FleetError)> {
     let DeValue::Table(table) = table else {
-        return Err((
-            at,
-            "`each`: expected a table such as { n = \"01..64\" }".into(),
-        ));
+        return Err((at, "each".into(), FleetError::EachNotTable));
     };
     let mut keys: Vec<_> = table.iter().collect();
     keys.sort_by_key(|(k, _)| k.span().start);
     keys.into_iter()
         .map(|(k, v)| {
             let name = k.get_ref().to_string();
-            let values = values(v).map_err(|e| (v.span().start, format!("`each.{name}`: {e}")))?;
+            let key = || format!("each.{name}");
+            let values = values(v).map_err(|e| (v.span().start, key(), e))?;
             if values.is_empty() {
-                return Err((
-                    v.span().start,
-                    format!("`each.{name}`: is empty, so the block declares no source"),
-                ));
+                return Err((v.span().start, key(), FleetError::EmptyList));
             }
             Ok((name, values))
         })
@@ -100,7 +96,7 @@ pub fn each(table: &DeValue<'_>, at: usize) -> Result<Lists, (usize, String)> {
 }
 
 /// A list of strings or integers, or a range in a string.
-fn values(v: &Spanned<DeValue<'_>>) -> Result<Vec<String>, String> {
+fn values(v: &Spanned<DeValue<'_>>) -> Result<Vec<String>, FleetError> {
     match v.get_ref() {
         DeValue::String(s) => range(s),
         DeValue::Array(items) => items
@@ -108,20 +104,17 @@ fn values(v: &Spanned<DeValue<'_>>) -> Result<Vec<String>, String> {
             .map(|item| match item.get_ref() {
                 DeValue::String(s) => Ok(s.to_string()),
                 DeValue::Integer(i) => Ok(i.to_string()),
-                _ => Err(
-                    "expected a list of strings or integers, or a range such as \"01..64\"".into(),
-                ),
+                _ => Err(FleetError::EachItem),
             })
             .collect(),
-        _ => Err("expected a list such as [\"eu\", \"us\"] or a range such as \"01..64\"".into()),
+        _ => Err(FleetError::EachValue),
     }
 }
 
 /// `"01..64"`: every integer from the first bound to the second, inclusive, zero-padded to the
 /// first bound's width.
-pub fn range(s: &str) -> Result<Vec<String>, String> {
-    let bad =
-        || format!("\"{s}\" is not a range such as \"01..64\" (a list is written [\"a\", \"b\"])");
+pub fn range(s: &str) -> Result<Vec<String>, FleetError> {
+    let bad = || FleetError::NotRange(s.to_owned());
     let (lo, hi) = s.split_once("..").ok_or_else(bad)?;
     let digits = |b: &str| !b.is_empty() && b.bytes().all(|c| c.is_ascii_digit());
     if !digits(lo) || !digits(hi) {
@@ -132,14 +125,13 @@ pub fn range(s: &str) -> Result<Vec<String>, String> {
         hi.parse().map_err(|_| bad())?,
     );
     if a > b {
-        return Err(format!("range \"{s}\" ends before it starts"));
+        return Err(FleetError::BackwardRange(s.to_owned()));
     }
     if b - a >= super::MAX_EXPANSION as u64 {
-        return Err(format!(
-            "range \"{s}\" has {} values, more than the {} a block may declare",
-            b - a + 1,
-            super::MAX_EXPANSION
-        ));
+        return Err(FleetError::LongRange {
+            range: s.to_owned(),
+            count: b - a + 1,
+        });
     }
     let width = lo.len();
     Ok((a..=b).map(|i| format!("{i:0width$}")).collect())
@@ -147,15 +139,19 @@ pub fn range(s: &str) -> Result<Vec<String>, String> {
 
 /// `glob = "stores/*.db"`: the matching files, sorted, as `{path}` (as the pattern wrote it,
 /// relative to `dir` unless absolute) and `{stem}`.
-pub fn glob(pattern: &str, dir: &Path) -> Result<Vec<Binding>, String> {
+pub fn glob(pattern: &str, dir: &Path) -> Result<Vec<Binding>, FleetError> {
     let full = dir.join(pattern);
-    let full = full
-        .to_str()
-        .ok_or_else(|| format!("\"{pattern}\" is not UTF-8"))?;
-    let paths = glob::glob(full).map_err(|e| format!("invalid pattern \"{pattern}\": {e}"))?;
+    let full = full.to_str().ok_or(FleetError::NotAString)?;
+    let paths = glob::glob(full).map_err(|reason| FleetError::GlobPattern {
+        pattern: pattern.to_owned(),
+        reason,
+    })?;
     let mut out = Vec::new();
     for entry in paths {
-        let path = entry.map_err(|e| format!("\"{pattern}\": {e}"))?;
+        let path = entry.map_err(|reason| FleetError::GlobRead {
+            pattern: pattern.to_owned(),
+            reason,
+        })?;
         if !path.is_file() {
             continue;
         }
@@ -174,10 +170,10 @@ pub fn glob(pattern: &str, dir: &Path) -> Result<Vec<Binding>, String> {
         });
     }
     if out.is_empty() {
-        return Err(format!(
-            "\"{pattern}\" matches no file (in {})",
-            dir.display()
-        ));
+        return Err(FleetError::NoMatch {
+            pattern: pattern.to_owned(),
+            dir: dir.to_path_buf(),
+        });
     }
     out.sort_by(|a, b| a.vars[0].1.cmp(&b.vars[0].1));
     Ok(out)
@@ -189,7 +185,7 @@ pub fn inventory(
     rows: Vec<Row>,
     is_source_key: &dyn Fn(&str) -> bool,
     is_used: &dyn Fn(&str) -> bool,
-) -> Result<Vec<Binding>, String> {
+) -> Result<Vec<Binding>, FleetError> {
     rows.into_iter()
         .map(|row| {
             let mut b = Binding {
@@ -197,19 +193,19 @@ pub fn inventory(
                 ..Binding::default()
             };
             for (key, value) in row.entries {
+                let line = row.line;
                 if super::FORM_KEYS.contains(&key.as_str()) {
-                    return Err(format!("inventory line {}: `{key}` cannot come from an inventory", row.line));
+                    return Err(FleetError::FormInInventory { line, key });
                 }
                 let known = is_source_key(&key);
                 if !known && !is_used(&key) {
-                    return Err(format!(
-                        "inventory line {}: unknown key `{key}` (not a key of [[source]], and the block uses no `{{{key}}}`)",
-                        row.line
-                    ));
+                    return Err(FleetError::UnknownKey { line, key });
                 }
                 match &value {
                     Value::String(s) => b.vars.push((key.clone(), s.clone())),
-                    Value::Number(_) | Value::Bool(_) => b.vars.push((key.clone(), value.to_string())),
+                    Value::Number(_) | Value::Bool(_) => {
+                        b.vars.push((key.clone(), value.to_string()));
+                    }
                     _ => {}
                 }
                 if known {
@@ -251,7 +247,7 @@ mod tests {
             ),
         ];
         for (input, want) in errors {
-            assert_eq!(range(input).unwrap_err(), want, "{input}");
+            assert_eq!(range(input).unwrap_err().to_string(), want, "{input}");
         }
     }
 }

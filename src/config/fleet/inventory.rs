@@ -12,6 +12,8 @@ use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use serde_json::{Map, Value};
 
+use super::FleetError;
+
 /// Most bytes read from an inventory program's stdout: a million sources at 256 bytes a line,
 /// and a runaway program cannot take the machine's memory.
 const MAX_STDOUT: u64 = 256 * 1024 * 1024;
@@ -37,9 +39,9 @@ pub struct Row {
     pub entries: Map<String, Value>,
 }
 
-/// Reads the inventory; `dir` is the config file's folder, `timeout` the source's. `Err` is
-/// the message (the caller adds the file and line of the block).
-pub fn read(origin: &Origin, dir: &Path, timeout: Duration) -> Result<Vec<Row>, String> {
+/// Reads the inventory; `dir` is the config file's folder, `timeout` the source's (the caller
+/// adds the file and line of the block to an error).
+pub fn read(origin: &Origin, dir: &Path, timeout: Duration) -> Result<Vec<Row>, FleetError> {
     let (text, what) = match origin {
         Origin::Command(argv) => (
             run(argv, dir, timeout)?,
@@ -47,20 +49,22 @@ pub fn read(origin: &Origin, dir: &Path, timeout: Duration) -> Result<Vec<Row>, 
         ),
         Origin::File(path) => {
             let path = dir.join(path);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let text = std::fs::read_to_string(&path).map_err(|source| FleetError::ReadFile {
+                path: path.clone(),
+                source,
+            })?;
             (text, path.display().to_string())
         }
     };
     let rows = parse(&text, &what)?;
     if rows.is_empty() {
-        return Err(format!("{what} lists no source (empty)"));
+        return Err(FleetError::NoRows(what));
     }
     Ok(rows)
 }
 
 /// One JSON object per non-blank line.
-fn parse(text: &str, what: &str) -> Result<Vec<Row>, String> {
+fn parse(text: &str, what: &str) -> Result<Vec<Row>, FleetError> {
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -73,11 +77,11 @@ fn parse(text: &str, what: &str) -> Result<Vec<Row>, String> {
                 entries,
             }),
             _ => {
-                return Err(format!(
-                    "line {} of {what} is not a JSON object: `{}`",
-                    i + 1,
-                    shorten(line)
-                ));
+                return Err(FleetError::NotObject {
+                    line: i + 1,
+                    what: what.to_owned(),
+                    text: shorten(line),
+                });
             }
         }
     }
@@ -100,7 +104,7 @@ enum Done {
 }
 
 /// Runs `argv` and returns its stdout, or why not.
-fn run(argv: &[String], dir: &Path, timeout: Duration) -> Result<String, String> {
+fn run(argv: &[String], dir: &Path, timeout: Duration) -> Result<String, FleetError> {
     let shown = argv.join(" ");
     let program = Path::new(&argv[0]);
     let program = if argv[0].contains('/') && program.is_relative() {
@@ -117,7 +121,10 @@ fn run(argv: &[String], dir: &Path, timeout: Duration) -> Result<String, String>
     .stdout(Stdio::piped())
     .stderr(Stdio::piped())
     .spawn()
-    .map_err(|e| format!("cannot run `{shown}`: {e}"))?;
+    .map_err(|source| FleetError::Spawn {
+        shown: shown.clone(),
+        source,
+    })?;
     let pgid = Pid::from_raw(child.id() as i32);
     let (done_tx, done_rx) = mpsc::channel();
     let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
@@ -151,7 +158,7 @@ fn collect(
     pgid: Pid,
     timeout: Duration,
     shown: &str,
-) -> Result<String, String> {
+) -> Result<String, FleetError> {
     let deadline = Instant::now() + timeout;
     let (mut stdout, mut stderr, mut status) = (None, None, None);
     while stdout.is_none() || stderr.is_none() || status.is_none() {
@@ -162,16 +169,18 @@ fn collect(
             Ok(Done::Exit(s)) => status = Some(s),
             Err(_) => {
                 let _ = killpg(pgid, Signal::SIGKILL);
-                return Err(format!(
-                    "`{shown}` did not finish within {} (the source's timeout) and was stopped",
-                    humantime::format_duration(timeout)
-                ));
+                return Err(FleetError::Timeout {
+                    shown: shown.to_owned(),
+                    limit: timeout,
+                });
             }
         }
     }
-    let status = status
-        .expect("loop ends with a status")
-        .map_err(|e| format!("`{shown}`: {e}"))?;
+    let spawn = |source| FleetError::Spawn {
+        shown: shown.to_owned(),
+        source,
+    };
+    let status = status.expect("loop ends with a status").map_err(spawn)?;
     if !status.success() {
         let stderr = String::from_utf8_lossy(stderr.as_deref().unwrap_or_default()).into_owned();
         let last = stderr
@@ -183,17 +192,14 @@ fn collect(
             || "was killed by a signal".to_owned(),
             |c| format!("exited with status {c}"),
         );
-        let said = if last.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", shorten(last.trim()))
-        };
-        return Err(format!("`{shown}` {how}{said}"));
+        return Err(FleetError::Exit {
+            shown: shown.to_owned(),
+            how,
+            said: shorten(last.trim()),
+        });
     }
-    let bytes = stdout
-        .expect("loop ends with stdout")
-        .map_err(|e| format!("reading the output of `{shown}`: {e}"))?;
-    String::from_utf8(bytes).map_err(|_| format!("the output of `{shown}` is not UTF-8"))
+    let bytes = stdout.expect("loop ends with stdout").map_err(spawn)?;
+    String::from_utf8(bytes).map_err(|_| FleetError::NotUtf8(shown.to_owned()))
 }
 
 #[cfg(test)]
@@ -210,7 +216,7 @@ mod tests {
             ("{\"a\": ", "line 1 of x is not a JSON object: `{\"a\":`"),
         ];
         for (text, want) in cases {
-            assert_eq!(parse(text, "x").unwrap_err(), want, "{text}");
+            assert_eq!(parse(text, "x").unwrap_err().to_string(), want, "{text}");
         }
     }
 
@@ -221,21 +227,27 @@ mod tests {
         let t = Duration::from_secs(5);
         let ok = read(&sh("echo '{\"n\": 1}'"), dir, t).unwrap();
         assert_eq!(ok[0].entries["n"], 1);
-        let err = read(&sh("echo boom >&2; exit 3"), dir, t).unwrap_err();
+        let err = read(&sh("echo boom >&2; exit 3"), dir, t)
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             err,
             "`sh -c echo boom >&2; exit 3` exited with status 3: boom"
         );
-        let err = read(&sh("true"), dir, t).unwrap_err();
+        let err = read(&sh("true"), dir, t).unwrap_err().to_string();
         assert_eq!(err, "the output of `sh -c true` lists no source (empty)");
         let started = Instant::now();
-        let err = read(&sh("sleep 30 & sleep 30"), dir, Duration::from_millis(200)).unwrap_err();
+        let err = read(&sh("sleep 30 & sleep 30"), dir, Duration::from_millis(200))
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             err,
             "`sh -c sleep 30 & sleep 30` did not finish within 200ms (the source's timeout) and was stopped"
         );
         assert!(started.elapsed() < Duration::from_secs(5));
-        let err = read(&Origin::Command(vec!["./no-such-inventory".into()]), dir, t).unwrap_err();
+        let err = read(&Origin::Command(vec!["./no-such-inventory".into()]), dir, t)
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             err,
             "cannot run `./no-such-inventory`: No such file or directory (os error 2)"

@@ -46,6 +46,8 @@ impl std::fmt::Display for Undefined {
     }
 }
 
+impl std::error::Error for Undefined {}
+
 /// Length of the identifier at the start of `s` (ASCII letters, digits, `_`, `-`; not
 /// starting with a digit or `-`).
 fn ident_len(s: &str) -> usize {
@@ -62,7 +64,7 @@ fn ident_len(s: &str) -> usize {
 
 /// `text` with its placeholders filled; `None` (and no allocation) when it has none.
 /// `Err` names the first undefined placeholder.
-pub fn fill(text: &str, vars: &dyn Vars) -> Result<Option<String>, String> {
+fn fill(text: &str, vars: &dyn Vars) -> Result<Option<String>, String> {
     if !text.contains('{') {
         return Ok(None);
     }

@@ -5,6 +5,12 @@ use std::time::Duration;
 use super::*;
 use crate::source::Timing;
 
+fn failed(message: &str) -> Outcome {
+    Outcome::Error(std::sync::Arc::new(crate::source::SourceError::Failed(
+        message.to_owned(),
+    )))
+}
+
 fn report(index: usize, latency_ms: u64, outcome: Outcome) -> SourceReport {
     SourceReport {
         index,
@@ -35,7 +41,7 @@ fn fleet_result() -> GatherResult {
     let reports = (0..200)
         .map(|i| {
             let outcome = if i % 3 == 0 && i < 180 {
-                Outcome::Error(format!("boom {i}"))
+                failed(&format!("boom {i}"))
             } else {
                 Outcome::Ok
             };
@@ -49,7 +55,7 @@ fn fleet_result() -> GatherResult {
 fn a_few_sources_get_a_line_each() {
     let r = result(vec![
         report(0, 12, Outcome::Ok),
-        report(1, 3, Outcome::Error("refused".into())),
+        report(1, 3, failed("refused")),
     ]);
     assert_eq!(
         summary(&r, None, SummaryMode::Auto),
@@ -108,7 +114,7 @@ fn ten_thousand_sources_stay_under_a_hundred_lines() {
                 i,
                 (i % 97) as u64,
                 if i % 50 == 0 {
-                    Outcome::Error("x".into())
+                    failed("x")
                 } else {
                     Outcome::Ok
                 },
