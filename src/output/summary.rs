@@ -48,13 +48,17 @@ pub fn summary(result: &GatherResult, merged: Option<&Merged>, mode: SummaryMode
         s.push_str(" (fail-fast: aborted, no result)");
     }
     let warnings = super::warnings(result, merged);
-    let shown = if is_fleet { WARNINGS_SHOWN } else { warnings.len() };
+    let shown = if is_fleet {
+        WARNINGS_SHOWN
+    } else {
+        warnings.len()
+    };
     for w in warnings.iter().take(shown) {
         let _ = write!(s, "\nwarning: {w}");
     }
     if warnings.len() > shown {
-        let more = warnings.len() - shown;
-        let _ = write!(s, "\nand {more} more warnings (--format json lists them)");
+        let folded = warnings.len() - shown;
+        let _ = write!(s, "\nand {folded} more warnings (--format json lists them)");
     }
     s.push('\n');
     s

@@ -16,6 +16,7 @@ fn report(index: usize, latency_ms: u64, outcome: Outcome) -> SourceReport {
         index,
         name: format!("shard-{index:03}"),
         kind: "sim",
+        warnings: Vec::new(),
         rows: if outcome == Outcome::Ok { 10 } else { 0 },
         outcome,
         timing: Timing {
@@ -138,4 +139,28 @@ fn percentiles_use_the_nearest_rank() {
     assert_eq!(percentile(&sorted, 0.9), Duration::from_millis(40));
     assert_eq!(percentile(&sorted, 0.0), Duration::from_millis(10));
     assert_eq!(percentile(&ms(&[7]), 0.99), Duration::from_millis(7));
+}
+
+#[test]
+fn a_fleet_folds_its_warnings() {
+    let reports = (0..30)
+        .map(|i| SourceReport {
+            warnings: vec!["column a renamed a_2".into()],
+            ..report(i, 5, Outcome::Ok)
+        })
+        .collect();
+    let text = summary(&result(reports), None, SummaryMode::Auto);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("warning: ")).count(),
+        20
+    );
+    assert_eq!(
+        lines[lines.len() - 2],
+        "warning: shard-019: column a renamed a_2"
+    );
+    assert_eq!(
+        lines[lines.len() - 1],
+        "and 10 more warnings (--format json lists them)"
+    );
 }
