@@ -15,11 +15,14 @@
 //! - [`tui`]: the live dashboard: terminal guard and event loop, the `App` state changed only
 //!   by actions, the sorted/filtered table index, one render module per screen region.
 //! - [`logging`]: tracing to a file, never to the terminal.
+//! - [`display`]: text in terminal columns (display width, cut, pad), for everything that
+//!   lines text up: the `table` output, the summary and the dashboard.
 //!
 //! The engine never imports the UI; the UI never spawns source tasks.
 
 pub mod cli;
 pub mod config;
+pub mod display;
 pub mod engine;
 pub mod event;
 pub mod headless;

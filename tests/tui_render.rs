@@ -395,3 +395,100 @@ fn selection_is_reverse_video_and_changed_rows_are_marked() {
     );
     insta::assert_snapshot!(s);
 }
+
+/// Sources and rows whose text is wide (CJK, emoji), combining or holds a newline.
+const WIDE: &str = r#"
+query = "SELECT model, price FROM products"
+[merge]
+sort = ["price"]
+[[source]]
+name = "東京-primary"
+kind = "sim"
+[[source]]
+name = "plain"
+kind = "sim"
+[[source]]
+name = "café-😀"
+kind = "sim"
+"#;
+
+/// The screen column where the last `needle` starts on `line`, if it is there.
+fn column_of(line: &str, needle: &str) -> Option<usize> {
+    line.rfind(needle)
+        .map(|at| scatter::display::width(&line[..at]))
+}
+
+#[test]
+fn wide_text_keeps_every_column_in_line() {
+    let t0 = Instant::now();
+    let mut app = app(WIDE, t0);
+    let g = run(&mut app);
+    finish_ok(
+        &mut app,
+        g,
+        0,
+        &[("東京タワー限定モデル", 1.5), ("😀😀 smile", 2.0)],
+        20,
+    );
+    finish_ok(
+        &mut app,
+        g,
+        1,
+        &[("plain", 3.0), ("e\u{301}le\u{301}gant\nline", 4.0)],
+        30,
+    );
+    finish_ok(&mut app, g, 2, &[("한국어 키보드", 5.0)], 40);
+    gather_done(&mut app, g, 50);
+    let s = screen(&app, 120, 32);
+    let lines: Vec<&str> = s.lines().collect();
+    let at = |needle: &str| -> Vec<usize> {
+        lines.iter().filter_map(|l| column_of(l, needle)).collect()
+    };
+    // The results table: prices end in one column and `_source` starts in one column,
+    // whatever the width of the model before them.
+    let prices: Vec<usize> = ["1.5", "2.0", "3.0", "4.0", "5.0"]
+        .iter()
+        .map(|p| at(&format!("{p}  "))[0] + 3)
+        .collect();
+    assert!(prices.windows(2).all(|w| w[0] == w[1]), "{prices:?}\n{s}");
+    let table = lines.iter().position(|l| l.contains("_source")).unwrap();
+    let sources: Vec<usize> = lines[table..table + 6]
+        .iter()
+        .filter_map(|l| {
+            ["_source", "東京-primary", "plain", "café-😀"]
+                .iter()
+                .filter_map(|n| column_of(l, n))
+                .max()
+        })
+        .collect();
+    assert_eq!(sources.len(), 6, "{s}");
+    assert!(sources.windows(2).all(|w| w[0] == w[1]), "{sources:?}\n{s}");
+    // The sources panel and the timeline: states and bars start in one column.
+    let panel = |marker: &str, needle: &str| -> Vec<usize> {
+        lines
+            .iter()
+            .filter(|l| l.contains(marker))
+            .filter_map(|l| column_of(l, needle))
+            .collect()
+    };
+    let states = panel("│✓", "ok  ");
+    assert_eq!(states.len(), 3, "{s}");
+    assert!(states.windows(2).all(|w| w[0] == w[1]), "{states:?}\n{s}");
+    // Every bar starts when its source was queued, at 0: in the first column after the names.
+    let bars: Vec<usize> = lines
+        .iter()
+        .filter(|l| l.contains('█'))
+        .filter_map(|l| {
+            l.find(['▒', '█'])
+                .map(|at| scatter::display::width(&l[..at]))
+        })
+        .collect();
+    assert!(bars.len() >= 3, "{s}");
+    assert!(
+        bars[bars.len() - 3..].windows(2).all(|w| w[0] == w[1]),
+        "{bars:?}\n{s}"
+    );
+    // The newline shows as a picture, not as a break.
+    assert!(s.contains("e\u{301}le\u{301}gant␊line"), "{s}");
+    insta::assert_snapshot!(s);
+}

@@ -68,7 +68,7 @@ pub fn summary(result: &GatherResult, merged: Option<&Merged>, mode: SummaryMode
 fn source_lines(s: &mut String, reports: &[&SourceReport]) {
     let width = reports
         .iter()
-        .map(|r| r.name.chars().count())
+        .map(|r| crate::display::width(&r.name))
         .max()
         .unwrap_or(0);
     for r in reports {
@@ -79,8 +79,8 @@ fn source_lines(s: &mut String, reports: &[&SourceReport]) {
             "-".into()
         };
         let line = format!(
-            "  {:width$}  {:8} {:10} {:>9}  {:>10}  {}",
-            r.name,
+            "  {}  {:8} {:10} {:>9}  {:>10}  {}",
+            crate::display::pad(&r.name, width, false),
             r.kind,
             r.outcome.state().as_str(),
             latency,

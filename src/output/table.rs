@@ -1,9 +1,12 @@
-//! The `table` format: columns aligned, numbers to the right, nulls as `-`.
+//! The `table` format: columns aligned by display width (CJK and emoji take two columns,
+//! control characters show as pictures), numbers to the right, nulls as `-`.
 
 use std::io::{self, Write};
 
 use arrow_array::RecordBatch;
 use arrow_cast::display::{ArrayFormatter, FormatOptions};
+
+use crate::display;
 
 /// Most decimals a float column is padded to: enough for money and measurements, and a
 /// value that needs more (`0.1 + 0.2`) does not widen the whole column.
@@ -61,11 +64,11 @@ pub fn write(out: &mut dyn Write, batch: &RecordBatch) -> io::Result<()> {
     let mut widths: Vec<usize> = schema
         .fields()
         .iter()
-        .map(|f| f.name().chars().count())
+        .map(|f| display::width(f.name()))
         .collect();
     for row in &cells {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(display::width(cell));
         }
     }
     let numeric: Vec<bool> = schema
@@ -76,18 +79,13 @@ pub fn write(out: &mut dyn Write, batch: &RecordBatch) -> io::Result<()> {
     let line = |out: &mut dyn Write, row: &[String]| -> io::Result<()> {
         let mut s = String::new();
         for (i, cell) in row.iter().enumerate() {
-            let pad = widths[i] - cell.chars().count();
             if i > 0 {
                 s.push_str("  ");
             }
-            if numeric[i] {
-                s.extend(std::iter::repeat_n(' ', pad));
-                s.push_str(cell);
+            if i + 1 < row.len() || numeric[i] {
+                s.push_str(&display::pad(cell, widths[i], numeric[i]));
             } else {
-                s.push_str(cell);
-                if i + 1 < row.len() {
-                    s.extend(std::iter::repeat_n(' ', pad));
-                }
+                s.push_str(&display::printable(cell));
             }
         }
         writeln!(out, "{s}")
@@ -102,7 +100,52 @@ pub fn write(out: &mut dyn Write, batch: &RecordBatch) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+
     use super::align_decimals;
+    use crate::display;
+
+    #[test]
+    fn wide_text_lines_up_by_display_width() {
+        let batch = RecordBatch::try_from_iter([
+            (
+                "名前",
+                Arc::new(StringArray::from(vec![
+                    "東京タワー",
+                    "😀 smile",
+                    "plain",
+                    "a\nb",
+                ])) as ArrayRef,
+            ),
+            (
+                "price",
+                Arc::new(Float64Array::from(vec![1.5, 22.25, 3.0, 4.0])) as ArrayRef,
+            ),
+            (
+                "city",
+                Arc::new(StringArray::from(vec!["München", "서울", "x", "y"])) as ArrayRef,
+            ),
+        ])
+        .unwrap();
+        let mut out = Vec::new();
+        super::write(&mut out, &batch).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "名前        price  city\n\
+             東京タワー   1.50  München\n\
+             😀 smile    22.25  서울\n\
+             plain        3.00  x\n\
+             a␊b          4.00  y\n"
+        );
+        let city: Vec<usize> = text
+            .lines()
+            .map(|l| display::width(&l[..l.rfind("  ").unwrap()]))
+            .collect();
+        assert!(city.windows(2).all(|w| w[0] == w[1]), "{city:?}\n{text}");
+    }
 
     #[test]
     fn decimals_line_up_and_other_text_is_left_alone() {

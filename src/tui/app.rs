@@ -168,7 +168,7 @@ impl App {
         let (tags, tags_of) = tag_list(&sources);
         let name_width = sources
             .iter()
-            .map(|s| s.name.chars().count())
+            .map(|s| crate::display::width(&s.name))
             .max()
             .unwrap_or(4)
             .clamp(4, 20);
@@ -385,7 +385,7 @@ impl App {
     }
 
     /// Width of the source-name column, shared by the sources panel and the timeline so their
-    /// rows line up: the longest name, at least 4 and at most 20 characters.
+    /// rows line up: the longest name, at least 4 and at most 20 columns.
     #[must_use]
     pub fn name_width(&self) -> usize {
         self.name_width

@@ -155,7 +155,7 @@ pub fn count_cells(counts: &[(State, usize); 7], total: usize, width: u16) -> Ve
     let mut cells = Vec::new();
     let mut x = 0u16;
     let mut push = |cells: &mut Vec<CountCell>, role, text: String| {
-        let w = text.chars().count() as u16;
+        let w = crate::display::width(&text) as u16;
         cells.push(CountCell {
             role,
             text,

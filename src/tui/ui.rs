@@ -17,6 +17,7 @@ use ratatui::Frame;
 use super::app::{App, View};
 pub use super::format::count;
 use super::layout::layout;
+pub use crate::display::{fit, pad};
 
 /// Draws the whole dashboard.
 pub fn render(app: &App, frame: &mut Frame) {
@@ -100,29 +101,6 @@ pub fn sparkline(values: &[Duration], width: usize) -> String {
         .collect()
 }
 
-/// `text` cut to `width` characters, with `…` when cut.
-#[must_use]
-pub fn fit(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_owned();
-    }
-    if width == 0 {
-        return String::new();
-    }
-    let mut out: String = text.chars().take(width - 1).collect();
-    out.push('…');
-    out
-}
-
-/// `text` cut or padded to exactly `width` characters; right-aligned when `right`.
-#[must_use]
-pub fn pad(text: &str, width: usize, right: bool) -> String {
-    let cut = fit(text, width);
-    let n = cut.chars().count();
-    let fill = " ".repeat(width - n);
-    if right { fill + &cut } else { cut + &fill }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,12 +126,5 @@ mod tests {
         let v: Vec<_> = [10, 80, 40].map(Duration::from_millis).to_vec();
         assert_eq!(sparkline(&v, 8), "▂█▅");
         assert_eq!(sparkline(&v, 2), "█▅");
-    }
-
-    #[test]
-    fn fit_and_pad_cut_with_an_ellipsis() {
-        assert_eq!(fit("abcdef", 4), "abc…");
-        assert_eq!(pad("ab", 4, true), "  ab");
-        assert_eq!(pad("abcdef", 3, false), "ab…");
     }
 }

@@ -192,13 +192,24 @@ pub fn draw(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
     terminal
 }
 
-/// The app drawn on a `w`×`h` test terminal, as text lines with trailing blanks cut.
+/// The app drawn on a `w`×`h` test terminal, as text lines with trailing blanks cut. A wide
+/// character (CJK, emoji) covers the cell after it, as on a terminal, so that cell is left out.
 pub fn screen(app: &App, w: u16, h: u16) -> String {
     let terminal = draw(app, w, h);
     let buffer = terminal.backend().buffer();
     let mut out = String::new();
     for y in 0..h {
-        let line: String = (0..w).map(|x| buffer[(x, y)].symbol().to_owned()).collect();
+        let mut line = String::new();
+        let mut covered = 0;
+        for x in 0..w {
+            if covered > 0 {
+                covered -= 1;
+                continue;
+            }
+            let symbol = buffer[(x, y)].symbol();
+            covered = scatter::display::width(symbol).saturating_sub(1);
+            line.push_str(symbol);
+        }
         out.push_str(line.trim_end());
         out.push('\n');
     }

@@ -47,7 +47,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         let mut spans = vec![Span::raw(" ")];
         let mut used = 1;
         for (key, what) in KEYS {
-            let n = key.chars().count() + what.len() + 3;
+            let n = crate::display::width(key) + crate::display::width(what) + 3;
             if used + n > usize::from(area.width) {
                 break;
             }
@@ -70,15 +70,17 @@ fn render_edit(app: &App, edit: &Edit, frame: &mut Frame, area: Rect) {
         EditTarget::Filter => (" / ", "  Enter keep · Esc clear · ↑↓ history"),
         EditTarget::Sources => (" sources / ", "  name or tag · Enter keep · Esc clear"),
     };
-    let width = usize::from(area.width).saturating_sub(prompt.len());
-    let text_width = display_width(edit.text());
-    let hint = if text_width + 1 + hint.chars().count() <= width {
+    let width = usize::from(area.width).saturating_sub(crate::display::width(prompt));
+    let text_width = crate::display::width(edit.text());
+    let hint = if text_width + 1 + crate::display::width(hint) <= width {
         hint
     } else {
         ""
     };
     // One column is kept for the cursor after the last character.
-    let room = width.saturating_sub(hint.chars().count()).saturating_sub(1);
+    let room = width
+        .saturating_sub(crate::display::width(hint))
+        .saturating_sub(1);
     let skip = edit.scroll(room);
     let shown = columns(edit.text(), skip, room + 1);
     let line = Line::from(vec![
@@ -94,11 +96,6 @@ fn render_edit(app: &App, edit: &Edit, frame: &mut Frame, area: Rect) {
         frame.buffer_mut()[(x, area.y)].set_style(t.cursor());
         frame.set_cursor_position((x, area.y));
     }
-}
-
-/// Width of `text` on screen, in columns.
-fn display_width(text: &str) -> usize {
-    text.chars().map(|c| c.width().unwrap_or(0)).sum()
 }
 
 /// The characters of `text` from display column `skip`, at most `width` columns of them.

@@ -19,7 +19,7 @@ use crate::tui::theme::Theme;
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.theme;
     let right = run_status(app);
-    let room = usize::from(area.width).saturating_sub(right.chars().count() + 9);
+    let room = usize::from(area.width).saturating_sub(crate::display::width(&right) + 9);
     let query = super::fit(&app.query.replace('\n', " "), room);
     let left = Line::from(vec![Span::styled(" query ", t.title()), Span::raw(query)]);
     frame.render_widget(Paragraph::new(left), area);

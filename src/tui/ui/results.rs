@@ -181,8 +181,8 @@ fn fit_columns(headers: &[String], rows: &[(bool, Vec<String>)], width: usize) -
     for (c, h) in headers.iter().enumerate() {
         let natural = rows
             .iter()
-            .map(|(_, cells)| cells[c].chars().count())
-            .chain([h.chars().count()])
+            .map(|(_, cells)| crate::display::width(&cells[c]))
+            .chain([crate::display::width(h)])
             .max()
             .unwrap_or(0)
             .clamp(1, MAX_COLUMN);

@@ -132,12 +132,12 @@ fn group_line(app: &App, tag: usize, width: usize) -> Line<'static> {
             continue;
         }
         let text = format!("{}{} ", theme::symbol(*state), count(n as u64));
-        used += text.chars().count();
+        used += crate::display::width(&text);
         spans.push(Span::styled(text, t.state(*state)));
     }
     if let (Some(p50), Some(p95)) = (g.p50, g.p95) {
         let text = format!("  p50 {} · p95 {}", duration(p50), duration(p95));
-        if used + text.chars().count() <= width {
+        if used + crate::display::width(&text) <= width {
             spans.push(Span::styled(text, t.number()));
         }
     }
