@@ -6,6 +6,7 @@ mod data;
 mod error;
 mod file;
 mod http;
+mod mongodb;
 mod mysql;
 mod names;
 mod outcome;
@@ -32,6 +33,7 @@ pub use error::SourceError;
 pub(crate) use error::is_transient_io;
 pub use file::FileSource;
 pub use http::{BodyEncoding, HttpSource, encode_url_query};
+pub use mongodb::{MongoCommand, MongoFind, MongoQuery, MongoQueryError, MongoSource};
 pub use mysql::MysqlSource;
 pub use outcome::{CancelReason, Outcome, SourceReport, State, TimeoutCause, Timing};
 pub use postgres::PostgresSource;
@@ -52,7 +54,8 @@ pub const MAX_OUTPUT_BYTES: usize = 256 * 1024 * 1024;
 /// What one run of a source is asked to do.
 #[derive(Debug, Clone)]
 pub struct Request {
-    /// The query (SQL, `{query}` for HTTP and commands); empty when none is configured.
+    /// The query (SQL, MongoDB JSON, `{query}` for HTTP and commands); empty when none is
+    /// configured.
     pub query: String,
     /// Statements that write are allowed (`--allow-writes`).
     pub allow_writes: bool,
@@ -93,6 +96,7 @@ pub fn build(spec: &SourceSpec) -> Result<Arc<dyn Source>, SourceError> {
         KindSpec::Postgres { url, pool } => Arc::new(PostgresSource::new(url, *pool)?),
         KindSpec::Mysql { url, pool } => Arc::new(MysqlSource::new(url, *pool)?),
         KindSpec::Redis { url } => Arc::new(RedisSource::new(url, &spec.name)?),
+        KindSpec::Mongodb { url } => Arc::new(MongoSource::new(url, &spec.name)?),
         KindSpec::Http {
             url,
             method,

@@ -9,7 +9,7 @@ use toml::de::DeValue;
 
 use super::check::{self, Ctx};
 use super::raw::{self, RawSource};
-use super::{ConfigError, SourceSpec, fleet, kinds, syntax_error};
+use super::{ConfigError, KindSpec, SourceSpec, fleet, kinds, syntax_error};
 
 /// Every `[[source]]` block, fleets expanded, in file order.
 pub fn sources(
@@ -109,6 +109,11 @@ fn source_spec(
         Ok(kind) => kind,
         Err(e) => return Err((e, name)),
     };
+    if matches!(kind, KindSpec::Mongodb { .. })
+        && let Err(e) = kinds::check_mongo_query(ctx, r.query.as_ref())
+    {
+        return Err((e, name));
+    }
     let timeout = match r
         .timeout
         .as_ref()

@@ -8,10 +8,11 @@ use toml::Spanned;
 use super::check::{Ctx, ValueError};
 use super::raw::RawSource;
 use super::{ConfigError, DataFormat, HttpMethod, KindSpec, SimSpec};
+use crate::source::{MongoQuery, MongoQueryError};
 
 /// Every kind's name, in the order the docs list them.
-pub const KINDS: [&str; 8] = [
-    "postgres", "mysql", "sqlite", "redis", "http", "command", "file", "sim",
+pub const KINDS: [&str; 9] = [
+    "postgres", "mysql", "sqlite", "redis", "mongodb", "http", "command", "file", "sim",
 ];
 
 /// The kind-specific keys each kind accepts.
@@ -19,7 +20,7 @@ fn allowed_keys(kind: &str) -> &'static [&'static str] {
     match kind {
         "postgres" | "mysql" => &["url", "pool"],
         "sqlite" | "file" => &["path"],
-        "redis" => &["url"],
+        "redis" | "mongodb" => &["url"],
         "http" => &["url", "method", "headers", "body", "rows"],
         "command" => &["argv", "format"],
         "sim" => &["latency", "rows", "error", "fail", "hang", "seed"],
@@ -81,11 +82,67 @@ pub fn kind_spec(ctx: &Ctx<'_>, raw: &RawSource) -> Result<KindSpec, ConfigError
         "redis" => Ok(KindSpec::Redis {
             url: ctx.interpolate("url", need(ctx, at, kind, "url", raw.url.as_ref())?)?,
         }),
+        "mongodb" => Ok(KindSpec::Mongodb {
+            url: ctx.interpolate("url", need(ctx, at, kind, "url", raw.url.as_ref())?)?,
+        }),
         "file" => file_spec(ctx, at, raw),
         "http" => http_spec(ctx, at, raw),
         "command" => command_spec(ctx, at, raw),
         _ => sim_spec(ctx, raw).map(KindSpec::Sim),
     }
+}
+
+/// Checks a `mongodb` source's own `query`. The default query is checked when the source
+/// runs: it may be replaced on the command line, and a file whose default is SQL can still
+/// be run with `--only mongo '{"find": ...}'`.
+pub fn check_mongo_query(
+    ctx: &Ctx<'_>,
+    query: Option<&Spanned<String>>,
+) -> Result<(), ConfigError> {
+    let Some(query) = query else {
+        return Ok(());
+    };
+    let Err(e) = MongoQuery::parse(query.get_ref()) else {
+        return Ok(());
+    };
+    let (offset, message) = match &e {
+        // The line is the file's; the column is the query's.
+        MongoQueryError::Json {
+            line,
+            column,
+            message,
+            near,
+        } => (
+            query_line_offset(ctx.text, query.span().start, *line),
+            format!("not valid JSON at column {column}: {message} (near `{near}`)"),
+        ),
+        other => (query.span().start, other.to_string()),
+    };
+    Err(ctx.err(offset, format!("`query`: {message}")))
+}
+
+/// The byte offset in `text` of line `line` (1-based) of the TOML string whose value starts at
+/// `value_start` (at its opening quote). Single-line strings have one line; in a multi-line
+/// string (`'''` or `"""`, whose first newline TOML drops) the query's lines are the file's.
+fn query_line_offset(text: &str, value_start: usize, line: usize) -> usize {
+    let rest = text.get(value_start..).unwrap_or("");
+    let Some(body) = rest
+        .strip_prefix("'''")
+        .or_else(|| rest.strip_prefix("\"\"\""))
+    else {
+        return value_start;
+    };
+    let trimmed = body
+        .strip_prefix("\r\n")
+        .or_else(|| body.strip_prefix('\n'))
+        .unwrap_or(body);
+    let body_start = value_start + rest.len() - trimmed.len();
+    let lines_before: usize = text[body_start..]
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    body_start + lines_before
 }
 
 fn need<'r, T>(

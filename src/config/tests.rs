@@ -170,7 +170,7 @@ fn errors_name_file_line_and_value() {
         ),
         (
             "[[source]]\nname = \"a\"\nkind = \"mongo\"\n",
-            "conf/sources.toml:3: `kind`: unknown kind \"mongo\"; expected one of postgres, mysql, sqlite, redis, http, command, file, sim",
+            "conf/sources.toml:3: `kind`: unknown kind \"mongo\"; expected one of postgres, mysql, sqlite, redis, mongodb, http, command, file, sim",
         ),
         (
             "[[source]]\nname = \"a\"\nkind = \"postgres\"\nurl = \"postgres://u:${NOPE}@h/db\"\n",
@@ -228,6 +228,55 @@ fn errors_name_file_line_and_value() {
     ];
     for (text, want) in cases {
         let got = error(text);
+        assert!(
+            got.starts_with(want),
+            "for {text:?}\n got: {got}\nwant: {want}..."
+        );
+    }
+}
+
+#[test]
+fn mongodb_sources_take_a_url_and_a_query_that_parses() {
+    let head = "[[source]]\nname = \"m\"\nkind = \"mongodb\"\nurl = \"mongodb://u:${PG_PASSWORD}@h/shop\"\n";
+    let ok = parse(&format!(
+        "query = \"SELECT 1\"\n{head}query = '{{\"find\": \"products\", \"limit\": 2}}'\n"
+    ))
+    .unwrap();
+    assert_eq!(
+        ok.sources[0].kind,
+        KindSpec::Mongodb {
+            url: "mongodb://u:s3cret@h/shop".into()
+        }
+    );
+    // A default query that is not JSON is checked when the source runs: the command line
+    // may replace it.
+    assert!(parse(&format!("query = \"SELECT 1\"\n{head}")).is_ok());
+    let cases = [
+        (
+            format!("{head}query = '{{\"find\": \"p\" \"limit\": 2}}'\n"),
+            "conf/sources.toml:5: `query`: not valid JSON at column 14: expected `,` or `}` (near `…find\": \"p\" \"limit\": 2}`)",
+        ),
+        (
+            format!(
+                "{head}query = \'\'\'\n{{\"find\": \"p\",\n \"filter\": {{\"a\": 1,}}}}\n\'\'\'\n"
+            ),
+            "conf/sources.toml:7: `query`: not valid JSON at column 20: trailing comma",
+        ),
+        (
+            format!("{head}query = '{{\"drop\": \"p\"}}'\n"),
+            "conf/sources.toml:5: `query`: \"drop\" is not a command this source sends",
+        ),
+        (
+            format!("{head}pool = 2\n"),
+            "conf/sources.toml:5: `pool` is not a key of kind \"mongodb\" (it takes: url)",
+        ),
+        (
+            "[[source]]\nname = \"m\"\nkind = \"mongodb\"\n".to_owned(),
+            "conf/sources.toml:3: kind \"mongodb\" needs `url`",
+        ),
+    ];
+    for (text, want) in cases {
+        let got = error(&text);
         assert!(
             got.starts_with(want),
             "for {text:?}\n got: {got}\nwant: {want}..."

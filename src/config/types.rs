@@ -126,6 +126,12 @@ pub enum KindSpec {
         /// a password: display it through `redact`).
         url: String,
     },
+    /// A MongoDB server or replica set; the query is a JSON `find`, `aggregate` or `count`.
+    Mongodb {
+        /// `mongodb://` URL naming the database, with the driver's options (`replicaSet`,
+        /// `readPreference`, `tls`, ...); may hold a password: display it through `redact`.
+        url: String,
+    },
     /// An HTTP JSON API.
     Http {
         /// URL with an optional `{query}` placeholder.
@@ -166,6 +172,7 @@ impl KindSpec {
             Self::Mysql { .. } => "mysql",
             Self::Sqlite { .. } => "sqlite",
             Self::Redis { .. } => "redis",
+            Self::Mongodb { .. } => "mongodb",
             Self::Http { .. } => "http",
             Self::Command { .. } => "command",
             Self::File { .. } => "file",
@@ -179,9 +186,10 @@ impl KindSpec {
     pub fn target(&self) -> String {
         use crate::source::redact;
         match self {
-            Self::Postgres { url, .. } | Self::Mysql { url, .. } | Self::Redis { url } => {
-                redact::url(url)
-            }
+            Self::Postgres { url, .. }
+            | Self::Mysql { url, .. }
+            | Self::Redis { url }
+            | Self::Mongodb { url } => redact::url(url),
             Self::Http { url, method, .. } => {
                 let method = match method {
                     HttpMethod::Get => "GET",

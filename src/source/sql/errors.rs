@@ -121,7 +121,7 @@ impl From<sqlx::Error> for Failure {
 }
 
 /// Whether a connect error came from resolving the host name (getaddrinfo's messages).
-fn is_lookup_failure(io: &std::io::Error) -> bool {
+pub(crate) fn is_lookup_failure(io: &std::io::Error) -> bool {
     let text = io.to_string();
     [
         "lookup",
