@@ -1,7 +1,7 @@
 //! Faults: a TCP proxy that stalls (forwards nothing) or drips (the server's bytes one at a
-//! time) in front of the real PostgreSQL, MariaDB, Redis and an HTTP server. The source ends
-//! `timeout` at its limit, a healthy source beside it is unaffected, and the proxy sees the
-//! client close its side once the limit passed (the engine dropped the connection).
+//! time) in front of the real PostgreSQL, MariaDB, Redis, MongoDB and an HTTP server. The
+//! source ends `timeout` at its limit, a healthy source beside it is unaffected, and the proxy
+//! sees the client close its side once the limit passed (the engine dropped the connection).
 //!
 //! And a network partition in the middle of a statement (the proxy forwards, then stops
 //! forwarding anything): the source times out, the server-side cancel cannot get through,
@@ -10,6 +10,7 @@
 
 mod common;
 mod db_common;
+mod mongo_common;
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant};
@@ -172,6 +173,28 @@ async fn redis_behind_a_dripping_proxy_times_out() {
     // Redis answers are a few bytes (`+OK`): drip slower so that any one takes past the limit.
     let slow = Mode::Drip(Duration::from_millis(300));
     through_proxy("redis", &url, "HGETALL fault_proxy_none:*", slow).await;
+}
+
+/// The MongoDB test server with a database that need not exist: nothing gets through.
+fn mongo_url() -> Option<String> {
+    mongo_common::mongo_url().map(|url| mongo_common::with_database(&url, "scatter_fault"))
+}
+
+#[tokio::test]
+async fn mongodb_behind_a_stalled_proxy_times_out() {
+    let Some(url) = mongo_url() else {
+        return;
+    };
+    through_proxy("mongodb", &url, r#"{"count": "none"}"#, Mode::Stall).await;
+}
+
+#[tokio::test]
+async fn mongodb_behind_a_dripping_proxy_times_out() {
+    let Some(url) = mongo_url() else {
+        return;
+    };
+    // The driver's handshake answer is some 300 bytes: 15 s at this rate.
+    through_proxy("mongodb", &url, r#"{"count": "none"}"#, Mode::Drip(DRIP)).await;
 }
 
 #[tokio::test]
