@@ -1,6 +1,7 @@
 #!/bin/sh
-# Loads the seed scene's product catalogue, split three ways: 8 products in PostgreSQL, 8 in
-# MariaDB/MySQL (table `seed_products` in each) and 8 in Redis (hashes `seed:product:<n>`).
+# Loads the seed scene's product catalogue, split four ways: 8 products in PostgreSQL, 8 in
+# MariaDB/MySQL (table `seed_products` in each), 8 in Redis (hashes `seed:product:<n>`) and 8
+# in MongoDB (collection `seed_products` of the URL's database).
 # Safe to re-run: it replaces what it loaded before and touches nothing else.
 #
 #   assets/seed-scene/load.sh
@@ -9,12 +10,15 @@
 #   SEED_PG_URL     postgres://postgres@127.0.0.1:5432/test
 #   SEED_MYSQL_URL  mysql://root@127.0.0.1:3306/test
 #   SEED_REDIS_URL  redis://127.0.0.1:6379
-# Needs the psql, mysql (or mariadb) and redis-cli clients.
+#   SEED_MONGO_URL  mongodb://127.0.0.1:27017/test
+# Needs the psql, mysql (or mariadb) and redis-cli clients, and mongoimport or python3 with
+# pymongo (`pip install pymongo`; nx-27017 brings it).
 set -eu
 
 pg_url=${SEED_PG_URL:-postgres://postgres@127.0.0.1:5432/test}
 mysql_url=${SEED_MYSQL_URL:-mysql://root@127.0.0.1:3306/test}
 redis_url=${SEED_REDIS_URL:-redis://127.0.0.1:6379}
+mongo_url=${SEED_MONGO_URL:-mongodb://127.0.0.1:27017/test}
 
 # mysql://user[:password]@host[:port]/db -> client options (the client takes no URL).
 mysql_rest=${mysql_url#mysql://}
@@ -101,3 +105,37 @@ mouse|Apple|Magic Mouse|79.00
 camera|Canon|EOS R8|1399.00
 DATA
 echo "redis: $n products as hashes seed:product:1..$n ($(shown "$redis_url"))"
+
+# MongoDB: one JSON document per line, replacing the collection.
+mongo_products() {
+    cat <<'DATA'
+{"type": "laptop", "manufacturer": "Dell", "model": "XPS 13", "price": 1299.0}
+{"type": "phone", "manufacturer": "OnePlus", "model": "OnePlus 12", "price": 799.0}
+{"type": "headphones", "manufacturer": "Apple", "model": "AirPods Max", "price": 549.0}
+{"type": "monitor", "manufacturer": "BenQ", "model": "PD2705U", "price": 499.99}
+{"type": "tablet", "manufacturer": "Lenovo", "model": "Tab P12", "price": 349.0}
+{"type": "keyboard", "manufacturer": "Razer", "model": "BlackWidow V4", "price": 169.99}
+{"type": "mouse", "manufacturer": "Microsoft", "model": "Arc Mouse", "price": 59.99}
+{"type": "camera", "manufacturer": "Nikon", "model": "Z6 II", "price": 1599.0}
+DATA
+}
+if command -v mongoimport >/dev/null 2>&1; then
+    mongo_products | mongoimport --quiet --uri "$mongo_url" --collection seed_products --drop
+elif python3 -c 'import pymongo' 2>/dev/null; then
+    mongo_products | python3 -c '
+import json, sys
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+docs = [json.loads(line) for line in sys.stdin if line.strip()]
+try:
+    db = MongoClient(sys.argv[1], serverSelectionTimeoutMS=5000).get_default_database()
+    db.seed_products.drop()
+    db.seed_products.insert_many(docs)
+except PyMongoError as e:
+    sys.exit(f"mongodb: {e}".splitlines()[0])
+' "$mongo_url"
+else
+    echo "mongodb: needs mongoimport, or python3 with pymongo (pip install pymongo)" >&2
+    exit 1
+fi
+echo "mongodb: 8 products in seed_products ($(shown "$mongo_url"))"
