@@ -13,8 +13,7 @@ use futures_util::future::BoxFuture;
 use scatter::source::{Outcome, SourceError};
 use sqlx::mysql::MySqlQueryResult;
 use sqlx::postgres::PgQueryResult;
-use sqlx::sqlite::SqliteQueryResult;
-use sqlx::{Connection, Executor, MySqlConnection, PgConnection, SqliteConnection};
+use sqlx::{Connection, Executor, MySqlConnection, PgConnection};
 
 /// Strings whose `DELETE FROM {t}` PostgreSQL runs as a second statement.
 const POSTGRES: &[&str] = &[
@@ -138,25 +137,19 @@ async fn mysql_refuses_every_hostile_string_and_keeps_the_row() {
 async fn sqlite_refuses_every_hostile_string_and_keeps_the_row() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("guard.db");
-    let url = format!("sqlite://{}?mode=rwc", path.display());
-    let mut admin = SqliteConnection::connect(&url).await.expect("admin");
+    let admin = rusqlite::Connection::open(&path).expect("admin");
     for t in ["t", "canary"] {
         lite(
-            &mut admin,
+            &admin,
             &format!("CREATE TABLE {t} (id int); INSERT INTO {t} VALUES (1)"),
-        )
-        .await;
+        );
     }
-    lite(&mut admin, &SQLITE[0].replace("{t}", "canary")).await;
-    assert_eq!(
-        lite_count(&mut admin, "canary").await,
-        0,
-        "the canary row survived"
-    );
+    lite(&admin, &SQLITE[0].replace("{t}", "canary"));
+    assert_eq!(lite_count(&admin, "canary"), 0, "the canary row survived");
 
     let target = format!("path = '''{}'''", path.display());
     assert_all_refused(&hostile_config("sqlite", &target, "t", SQLITE), SQLITE).await;
-    assert_eq!(lite_count(&mut admin, "t").await, 1);
+    assert_eq!(lite_count(&admin, "t"), 1);
 }
 
 async fn pg(conn: &mut PgConnection, sql: &str) {
@@ -183,14 +176,12 @@ async fn my_count(conn: &mut MySqlConnection, table: &str) -> i64 {
     run.await.expect("count")
 }
 
-async fn lite(conn: &mut SqliteConnection, sql: &str) {
-    let run: BoxFuture<'_, Result<SqliteQueryResult, sqlx::Error>> = conn.execute(sql);
-    run.await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+fn lite(conn: &rusqlite::Connection, sql: &str) {
+    conn.execute_batch(sql)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
-async fn lite_count(conn: &mut SqliteConnection, table: &str) -> i64 {
+fn lite_count(conn: &rusqlite::Connection, table: &str) -> i64 {
     let sql = format!("SELECT count(*) FROM {table}");
-    let run: BoxFuture<'_, Result<i64, sqlx::Error>> =
-        Box::pin(sqlx::query_scalar(&sql).fetch_one(conn));
-    run.await.expect("count")
+    conn.query_row(&sql, [], |row| row.get(0)).expect("count")
 }

@@ -1,28 +1,37 @@
 //! `sqlite`: a `SQLite` database file opened read-only, or a `.sql` script loaded into a fresh
 //! in-memory database that is then made read-only (how the demo ships its catalogs as text).
 //!
-//! Cancelling stops the statement inside `SQLite`: a progress handler checks a flag that a drop
-//! guard sets when the engine drops the run, and the connection is closed, never reused.
+//! A run opens its own connection (rusqlite, `SQLite` compiled in) on a blocking thread, steps
+//! the statement there and builds Arrow batches straight from the values ([`columns`]); the
+//! batches cross to the run's task over a small channel, so the engine sees rows as they come.
+//!
+//! Cancelling stops the statement inside `SQLite`: a progress handler checks a flag that a
+//! [`CancelOnDrop`] sets when the engine drops the run (or the sink refuses a batch), and the
+//! thread stops at its next batch when the run is gone; the connection is closed, never reused.
+
+mod columns;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use arrow_array::RecordBatch;
+use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
-use futures_util::stream::BoxStream;
-use futures_util::{FutureExt, TryStreamExt};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteQueryResult, SqliteRow};
-use sqlx::{
-    Column, ConnectOptions, Connection, Executor, Row, SqliteConnection, TypeInfo, ValueRef,
-};
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+use tokio::sync::mpsc;
 
 use super::server::CancelOnDrop;
 use super::{BATCH_ROWS, Request, RowSink, Source, SourceError, sql};
-use crate::value::{BatchBuilder, Cell};
+use columns::ResultBuilder;
 
 /// `SQLite` virtual-machine steps between two checks of the cancel flag: about a millisecond of
 /// work, so a cancelled statement stops within a few milliseconds.
 const PROGRESS_STEPS: i32 = 10_000;
+
+/// Batches the reading thread may run ahead of the run's task: enough to keep both busy,
+/// few enough that a stalled sink does not pile rows up in memory.
+const BATCHES_AHEAD: usize = 4;
 
 /// A `SQLite` source.
 #[derive(Debug)]
@@ -39,6 +48,17 @@ impl Drop for Live {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
     }
+}
+
+/// What the reading thread needs, owned.
+struct Read {
+    path: PathBuf,
+    is_script: bool,
+    allow_writes: bool,
+    query: String,
+    /// Set when the run was cut off: the progress handler interrupts the statement.
+    cancelled: Arc<AtomicBool>,
+    live: Arc<AtomicUsize>,
 }
 
 impl SqliteSource {
@@ -64,149 +84,122 @@ impl SqliteSource {
             .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
     }
 
-    async fn connect(&self, allow_writes: bool) -> Result<SqliteConnection, SourceError> {
-        let fail = |e: sqlx::Error| SourceError::Failed(format!("{}: {e}", self.path.display()));
+    async fn run_inner(&self, request: &Request, sink: &mut RowSink) -> Result<(), SourceError> {
+        sql::check(&request.query, sql::Dialect::Sqlite, request.allow_writes)?;
         if !self.path.is_file() {
             return Err(SourceError::Failed(format!(
                 "no such file: {}",
                 self.path.display()
             )));
         }
-        if !self.is_script() {
-            return SqliteConnectOptions::new()
-                .filename(&self.path)
-                .read_only(!allow_writes)
-                .create_if_missing(false)
-                .connect()
-                .await
-                .map_err(fail);
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&cancelled);
+        // Armed until the thread is done: a dropped run, or a batch the sink refused, stops
+        // the statement inside SQLite.
+        let mut guard = CancelOnDrop::new(move || flag.store(true, Ordering::SeqCst));
+        let read = Read {
+            path: self.path.clone(),
+            is_script: self.is_script(),
+            allow_writes: request.allow_writes,
+            query: request.query.clone(),
+            cancelled,
+            live: Arc::clone(&self.live),
+        };
+        // Reading thread -> this future. Dropping the receiver (a dropped run, a row cap)
+        // makes the thread's next send fail, which ends it.
+        let (batch_tx, mut batch_rx) = mpsc::channel::<RecordBatch>(BATCHES_AHEAD);
+        let reader =
+            tokio::task::spawn_blocking(move || read.run(|b| batch_tx.blocking_send(b).is_ok()));
+        while let Some(batch) = batch_rx.recv().await {
+            sink.push(batch)?;
         }
-        let script = tokio::fs::read_to_string(&self.path)
+        let result = reader
             .await
-            .map_err(|source| SourceError::Io {
-                context: format!("cannot read {}", self.path.display()),
-                source,
-            })?;
-        let mut conn = SqliteConnection::connect("sqlite::memory:")
-            .await
-            .map_err(fail)?;
-        let load: BoxFuture<'_, Result<SqliteQueryResult, sqlx::Error>> =
-            conn.execute(script.as_str());
-        load.await.map_err(fail)?;
-        if !allow_writes {
-            let guard: BoxFuture<'_, Result<SqliteQueryResult, sqlx::Error>> =
-                conn.execute("PRAGMA query_only = ON");
-            guard.await.map_err(fail)?;
-        }
-        Ok(conn)
-    }
-
-    async fn run_inner(&self, request: &Request, sink: &mut RowSink) -> Result<(), SourceError> {
-        sql::check(&request.query, sql::Dialect::Sqlite, request.allow_writes)?;
-        let mut conn = self.connect(request.allow_writes).await?;
-        let flag = Arc::new(AtomicBool::new(false));
-        // Sets the flag if the engine drops the run midway.
-        let dropped = Arc::clone(&flag);
-        let mut guard = CancelOnDrop::new(move || dropped.store(true, Ordering::SeqCst));
-        self.live.fetch_add(1, Ordering::SeqCst);
-        let live = Live(Arc::clone(&self.live));
-        let handler_flag = Arc::clone(&flag);
-        conn.lock_handle()
-            .await
-            .map_err(|e| SourceError::Failed(e.to_string()))?
-            .set_progress_handler(PROGRESS_STEPS, move || {
-                let _held = &live;
-                !handler_flag.load(Ordering::Relaxed)
-            });
-        let result = stream_rows(&mut conn, &request.query, sink).await;
+            .map_err(|e| SourceError::Failed(format!("the SQLite thread failed: {e}")))?;
         guard.disarm();
-        drop(conn.close().await);
         result
     }
 }
 
-async fn stream_rows(
-    conn: &mut SqliteConnection,
-    query: &str,
-    sink: &mut RowSink,
-) -> Result<(), SourceError> {
-    let mut builder: Option<BatchBuilder> = None;
-    {
-        let mut rows: BoxStream<'_, Result<SqliteRow, sqlx::Error>> =
-            sqlx::query(query).fetch(&mut *conn);
-        while let Some(row) = rows.try_next().await.map_err(query_error)? {
-            let b = builder.get_or_insert_with(|| {
-                BatchBuilder::with_columns(
-                    &row.columns().iter().map(Column::name).collect::<Vec<_>>(),
-                )
-            });
-            push_row(b, &row)?;
-            if b.len() >= BATCH_ROWS {
-                sink.push(b.finish())?;
+impl Read {
+    /// Opens the database, runs the query and hands each batch to `send` until it returns
+    /// `false` (the run is gone). Runs on a blocking thread.
+    fn run(self, mut send: impl FnMut(RecordBatch) -> bool) -> Result<(), SourceError> {
+        let conn = self.open()?;
+        self.live.fetch_add(1, Ordering::SeqCst);
+        let live = Live(Arc::clone(&self.live));
+        let cancelled = Arc::clone(&self.cancelled);
+        conn.progress_handler(
+            PROGRESS_STEPS,
+            Some(move || {
+                let _held = &live;
+                cancelled.load(Ordering::Relaxed)
+            }),
+        );
+        let mut statement = conn.prepare(&self.query).map_err(|e| self.error(&e))?;
+        let names = statement
+            .column_names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let mut columns = ResultBuilder::new(names);
+        let mut rows = statement.query([]).map_err(|e| self.error(&e))?;
+        while let Some(row) = rows.next().map_err(|e| self.error(&e))? {
+            columns
+                .push_row(|i| row.get_ref(i))
+                .map_err(|e| self.error(&e))?;
+            if columns.len() >= BATCH_ROWS && !send(columns.finish()) {
+                return Ok(());
             }
         }
+        send(columns.finish());
+        Ok(())
     }
-    let mut b = if let Some(b) = builder {
-        b
-    } else {
-        let describe: BoxFuture<'_, Result<sqlx::Describe<sqlx::Sqlite>, sqlx::Error>> =
-            conn.describe(query);
-        let described = describe.await.map_err(query_error)?;
-        BatchBuilder::with_columns(
-            &described
-                .columns()
-                .iter()
-                .map(Column::name)
-                .collect::<Vec<_>>(),
-        )
-    };
-    sink.push(b.finish())
-}
 
-/// `SQLite`'s message; transient when the database was busy or locked by another connection
-/// (`SQLITE_BUSY`, `SQLITE_LOCKED` and their extended codes), final otherwise.
-fn query_error(e: sqlx::Error) -> SourceError {
-    match e {
-        sqlx::Error::Database(db) => {
-            let primary = db
-                .code()
-                .and_then(|c| c.parse::<i32>().ok())
-                .map(|c| c & 0xff);
-            let message = db.message().to_owned();
-            if matches!(primary, Some(SQLITE_BUSY | SQLITE_LOCKED)) {
-                SourceError::transient(message)
+    fn open(&self) -> Result<Connection, SourceError> {
+        let fail =
+            |e: rusqlite::Error| SourceError::Failed(format!("{}: {e}", self.path.display()));
+        if !self.is_script {
+            let access = if self.allow_writes {
+                OpenFlags::SQLITE_OPEN_READ_WRITE
             } else {
-                SourceError::Failed(message)
-            }
+                OpenFlags::SQLITE_OPEN_READ_ONLY
+            };
+            return Connection::open_with_flags(
+                &self.path,
+                access | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(fail);
         }
-        other => SourceError::Failed(other.to_string()),
+        let script = std::fs::read_to_string(&self.path).map_err(|source| SourceError::Io {
+            context: format!("cannot read {}", self.path.display()),
+            source,
+        })?;
+        let conn = Connection::open_in_memory().map_err(fail)?;
+        conn.execute_batch(&script).map_err(fail)?;
+        if !self.allow_writes {
+            conn.execute_batch("PRAGMA query_only = ON").map_err(fail)?;
+        }
+        Ok(conn)
     }
-}
 
-/// `SQLite`'s primary result codes for a database another connection holds.
-const SQLITE_BUSY: i32 = 5;
-const SQLITE_LOCKED: i32 = 6;
-
-fn push_row(b: &mut BatchBuilder, row: &SqliteRow) -> Result<(), SourceError> {
-    for i in 0..row.len() {
-        b.set(i, cell(row, i).map_err(query_error)?);
+    /// `SQLite`'s message; transient when the database was busy or locked by another connection
+    /// (`SQLITE_BUSY`, `SQLITE_LOCKED`), final otherwise.
+    fn error(&self, e: &rusqlite::Error) -> SourceError {
+        let message = match e {
+            rusqlite::Error::SqliteFailure(_, Some(message)) => message.clone(),
+            other => other.to_string(),
+        };
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+                SourceError::transient(message)
+            }
+            Some(ErrorCode::OperationInterrupted) if self.cancelled.load(Ordering::SeqCst) => {
+                SourceError::Failed("cancelled".into())
+            }
+            _ => SourceError::Failed(message),
+        }
     }
-    b.end_row();
-    Ok(())
-}
-
-/// Column `i` of `row`, decoded by the type of the value itself (`SQLite` is dynamically typed).
-fn cell(row: &SqliteRow, i: usize) -> Result<Cell, sqlx::Error> {
-    let raw = row.try_get_raw(i)?;
-    if raw.is_null() {
-        return Ok(Cell::Null);
-    }
-    Ok(match raw.type_info().name() {
-        "INTEGER" => Cell::Int(row.try_get_unchecked(i)?),
-        "REAL" => Cell::Float(row.try_get_unchecked(i)?),
-        "BLOB" => Cell::Bytes(row.try_get_unchecked(i)?),
-        _ => Cell::Text(row.try_get_unchecked(i)?),
-    })
 }
 
 impl Source for SqliteSource {
