@@ -1,5 +1,10 @@
 //! Command-line definitions (clap). Every option here can also be set in `sources.toml`; the
 //! command line wins.
+//!
+//! The doc comments below are the `--help` text, read by people in a terminal: plain words, no
+//! Markdown (product names are valid idents for clippy's `doc_markdown` in `clippy.toml`). Where
+//! a help text must name a code identifier, it is given as `help = ...` instead, and a test
+//! checks that the rendered help holds no backtick or link syntax.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -11,9 +16,9 @@ use crate::output::{Format, SummaryMode};
 
 /// One query, many sources, one live table.
 ///
-/// scatter sends a query to many sources at once (`PostgreSQL`, MySQL/MariaDB, `SQLite`, HTTP JSON
-/// APIs, commands, CSV/JSON files, simulated sources), shows each source's state, latency and
-/// row count live, and merges the rows into one sorted table.
+/// scatter sends a query to many sources at once (PostgreSQL, MySQL/MariaDB, SQLite, MongoDB,
+/// Redis, HTTP JSON APIs, commands, CSV/JSON files, simulated sources), shows each source's
+/// state, latency and row count live, and merges the rows into one sorted table.
 ///
 /// With a terminal, scatter opens the dashboard. With --once, --format, or when stdout is not a
 /// terminal, it runs one gather and prints the result.
@@ -23,7 +28,8 @@ use crate::output::{Format, SummaryMode};
 #[derive(Debug, Parser)]
 #[command(name = "scatter", version, max_term_width = 100)]
 pub struct Cli {
-    /// The query to send (overrides `query` in the config; sources with their own query keep it).
+    /// The query to send (overrides the config's query; sources with a query of their own keep
+    /// it).
     pub query: Option<String>,
 
     /// Config file [default: ./sources.toml, then ~/.config/scatter/sources.toml].
@@ -44,9 +50,9 @@ pub struct Cli {
     #[arg(long)]
     pub list_sources: bool,
 
-    /// The per-source summary on stderr after --once: `auto` gives one line per source up to
-    /// 20 sources and a fleet summary above (counts by state, latency percentiles, the failed
-    /// and the slowest sources); `full` always one line per source.
+    /// The per-source summary on stderr after --once: auto gives one line per source up to 20
+    /// sources and a fleet summary above (counts by state, latency percentiles, the failed and
+    /// the slowest sources); full always one line per source.
     #[arg(long, value_enum, value_name = "HOW", default_value_t = SummaryMode::Auto)]
     pub summary: SummaryMode,
 
@@ -89,8 +95,12 @@ pub struct Cli {
     #[arg(long, value_name = "DURATION", value_parser = duration)]
     pub watch: Option<Duration>,
 
-    /// Allow statements that write (sessions are read-only otherwise) [config: `allow_writes`].
-    #[arg(long)]
+    /// Allow statements that write (`--allow-writes`; the `allow_writes` config key).
+    #[arg(
+        long,
+        help = "Allow statements that write (sessions are read-only otherwise) \
+                [config: allow_writes]"
+    )]
     pub allow_writes: bool,
 
     /// Log file [default: ~/.local/state/scatter/scatter.log].
@@ -140,6 +150,32 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    /// Help text is for people: no Markdown backticks or rustdoc links in `-h` or `--help`,
+    /// and the numbers it states are the ones the code uses.
+    #[test]
+    fn help_reads_as_plain_text() {
+        for long in [false, true] {
+            let mut command = Cli::command();
+            let help = if long {
+                command.render_long_help()
+            } else {
+                command.render_help()
+            }
+            .to_string();
+            for markup in ["`", "[`", "](", "**"] {
+                assert!(!help.contains(markup), "{markup:?} in the help:\n{help}");
+            }
+            assert!(
+                help.contains("PostgreSQL, MySQL/MariaDB, SQLite") || !long,
+                "{help}"
+            );
+        }
+        let help = Cli::command().render_long_help().to_string();
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        let fleet = format!("up to {} sources", crate::output::FLEET_SUMMARY_ABOVE);
+        assert_eq!(help.matches(&fleet).count(), 2, "{help}");
     }
 
     #[test]

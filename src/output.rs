@@ -39,6 +39,7 @@ pub enum Format {
 pub enum SummaryMode {
     /// One line per source up to [`FLEET_SUMMARY_ABOVE`] sources, the fleet summary above.
     #[default]
+    #[value(help = "One line per source up to 20 sources, the fleet summary above")]
     Auto,
     /// One line per source, however many.
     Full,
