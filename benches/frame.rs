@@ -3,6 +3,9 @@
 //! Also measured: what `s` costs on the event loop at this size (the sort itself is deferred to
 //! the next rebuild), the sort and the filter themselves, and re-merging everything (what a
 //! throttled rebuild costs), which happen off the loop a few times a second at most.
+//! At fleet size (10,000 sources, 1 M rows): frames with the sources sorted by latency and
+//! filtered, grouped by tag, and the distribution view (target ≤ 2 ms), and the rebuild of
+//! the sources index that a key or the 250 ms throttle asks for.
 
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -18,7 +21,7 @@ use ratatui::backend::TestBackend;
 use scatter::config::Config;
 use scatter::engine::Plan;
 use scatter::event::{Event, EventKind};
-use scatter::source::{Outcome, SourceReport, Timing};
+use scatter::source::{Outcome, SourceError, SourceReport, TimeoutCause, Timing};
 use scatter::tui::view::TableView;
 use scatter::tui::{Action, App, Effect, Theme, ui};
 
@@ -31,15 +34,24 @@ query = "SELECT * FROM products"
 sort = ["price", "-model"]
 "#;
 
-fn config() -> Config {
+/// Sources of the fleet frames: the issue's target is a frame with 10,000 sources.
+const FLEET: usize = 10_000;
+
+/// `sources` sim sources named `shard-NNNN`, tagged by region.
+fn config_of(sources: usize) -> Config {
     let mut text = CONFIG.to_owned();
-    for i in 0..SOURCES {
+    for i in 0..sources {
+        let region = ["eu", "us", "ap", "sa"][i % 4];
         let _ = write!(
             text,
-            "[[source]]\nname = \"shard-{i:02}\"\nkind = \"sim\"\nlatency = \"1ms\"\n"
+            "[[source]]\nname = \"shard-{i:04}\"\nkind = \"sim\"\nlatency = \"1ms\"\ntags = [\"{region}\"]\n"
         );
     }
     Config::parse(Path::new("/bench/sources.toml"), &text, &|_| None).unwrap()
+}
+
+fn config() -> Config {
+    config_of(SOURCES)
 }
 
 /// `n` product rows starting at `from`, with pseudo-random prices.
@@ -78,7 +90,15 @@ fn batch(from: usize, n: usize) -> RecordBatch {
 
 /// An app whose finished run merged `ROWS` rows from `SOURCES` sources.
 fn loaded_app() -> App {
-    let config = config();
+    let app = loaded_fleet(SOURCES);
+    assert_eq!(app.table.len(), ROWS);
+    app
+}
+
+/// An app whose finished run merged `ROWS` rows from `sources` sources, with latencies spread
+/// over 5 ms to 3 s, every 50th source failed and every 77th timed out.
+fn loaded_fleet(sources: usize) -> App {
+    let config = config_of(sources);
     let plan = Arc::new(Plan::new(&config));
     let t0 = Instant::now();
     let mut app = App::new(config, plan, Theme::colored(), t0);
@@ -86,24 +106,40 @@ fn loaded_app() -> App {
     let Some(Effect::Spawn { generation, .. }) = app.update(Action::Run) else {
         panic!("the first run spawns");
     };
-    let per = ROWS / SOURCES;
-    for i in 0..SOURCES {
+    let per = ROWS / sources;
+    let chunk = per.min(10_000);
+    for i in 0..sources {
+        let latency = 5 + (i as u64 * 7919) % 3000;
+        let (outcome, rows) = match i {
+            _ if i % 50 == 7 => (
+                Outcome::Error(SourceError::Failed("connection refused".into()).into()),
+                0,
+            ),
+            _ if i % 77 == 9 => (
+                Outcome::Timeout {
+                    limit: Duration::from_secs(3),
+                    cause: TimeoutCause::Source,
+                },
+                0,
+            ),
+            _ => (Outcome::Ok, per),
+        };
         let report = SourceReport {
             index: i,
-            name: format!("shard-{i:02}"),
+            name: format!("shard-{i:04}"),
             kind: "sim",
-            outcome: Outcome::Ok,
-            rows: per as u64,
+            outcome,
+            rows: rows as u64,
             timing: Timing {
-                started: Some(Duration::from_millis(1)),
-                first_row: Some(Duration::from_millis(5)),
-                finished: Duration::from_millis(20 + i as u64),
+                started: Some(Duration::from_millis(i as u64 % 100)),
+                first_row: Some(Duration::from_millis(i as u64 % 100 + 2)),
+                finished: Duration::from_millis(i as u64 % 100 + latency),
                 ..Timing::default()
             },
             warnings: Vec::new(),
         };
-        let batches = (0..per / 10_000)
-            .map(|b| batch(i * per + b * 10_000, 10_000))
+        let batches = (0..rows / chunk)
+            .map(|b| batch(i * per + b * chunk, chunk))
             .collect();
         app.update(Action::Engine(Event {
             generation,
@@ -120,7 +156,6 @@ fn loaded_app() -> App {
     while let Some(Effect::Rebuild(job)) = effect {
         effect = app.update(Action::Rebuilt(Box::new(job.run())));
     }
-    assert_eq!(app.table.len(), ROWS);
     app
 }
 
@@ -185,5 +220,59 @@ fn rebuild(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, frame, rebuild);
+/// 10,000 sources and 1 M rows: frames with the sources sorted by latency and filtered (by
+/// state, by name or tag, and the results by text), grouped by tag, and the distribution
+/// view; and the throttled rebuild of the sources index, off the frame path.
+fn fleet(c: &mut Criterion) {
+    let mut app = loaded_fleet(FLEET);
+    assert!(app.table.merged_rows() > ROWS / 2);
+    let mut terminal = Terminal::new(TestBackend::new(140, 45)).unwrap();
+    app.update(Action::SourcesSortNext);
+    let mut draw = |name: &str, app: &App| {
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                terminal.draw(|f| ui::render(black_box(app), f)).unwrap();
+            });
+        });
+    };
+    draw("fleet 10k sources 1M rows: sorted by latency", &app);
+    app.update(Action::StateFilterNext);
+    app.update(Action::FocusNext);
+    app.update(Action::EditFilter);
+    for ch in "eu".chars() {
+        app.update(Action::Input(ch));
+    }
+    app.update(Action::Submit);
+    app.update(Action::FocusNext);
+    app.update(Action::EditFilter);
+    for ch in "sony".chars() {
+        app.update(Action::Input(ch));
+    }
+    let mut effect = app.update(Action::Submit);
+    effect = effect.or_else(|| app.update(Action::Tick(Instant::now() + Duration::from_secs(1))));
+    while let Some(Effect::Rebuild(job)) = effect {
+        effect = app.update(Action::Rebuilt(Box::new(job.run())));
+    }
+    assert!(app.index.hidden > FLEET / 2 && !app.filter.is_empty());
+    draw(
+        "fleet 10k sources 1M rows: sorted by latency, failed in eu, rows filtered",
+        &app,
+    );
+    app.update(Action::StateFilterNext);
+    app.update(Action::StateFilterNext);
+    app.update(Action::StateFilterNext);
+    app.update(Action::ToggleGroups);
+    draw("fleet 10k sources 1M rows: grouped by tag", &app);
+    app.update(Action::ToggleGroups);
+    app.update(Action::ToggleView);
+    draw("fleet 10k sources 1M rows: latency distribution", &app);
+    let mut group = c.benchmark_group("10k sources, off the frame path");
+    group.sample_size(20);
+    group.bench_function("key o: re-sort the sources index", |b| {
+        b.iter(|| app.update(Action::SourcesSortFlip));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, frame, rebuild, fleet);
 criterion_main!(benches);

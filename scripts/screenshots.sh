@@ -63,7 +63,34 @@ render() {
     echo "wrote $out/$name.png"
 }
 
+# A fleet of 1,000 sim sources in three regions: latencies of 5 to 900 ms, a tail of slow
+# ones, a few that fail and a few that hang past a 1.5 s timeout.
+fleet() {
+    printf 'query = "SELECT id, price FROM orders"\n'
+    printf '[gather]\ntimeout = "30s"\nconcurrency = 100\n[merge]\nsort = ["-price"]\n'
+    i=0
+    while [ $i -lt 1000 ]; do
+        case $((i % 3)) in 0) r=eu ;; 1) r=us ;; *) r=ap ;; esac
+        printf '[[source]]\nname = "shard-%s-%04d"\nkind = "sim"\ntags = ["%s"]\nrows = 3\nseed = %d\n' \
+            "$r" "$i" "$r" "$i"
+        if [ $((i % 97)) -eq 13 ]; then
+            printf 'error = "connection refused"\nlatency = "5ms..40ms"\n'
+        elif [ $((i % 151)) -eq 7 ]; then
+            printf 'hang = true\ntimeout = "1500ms"\n'
+        elif [ $((i % 61)) -eq 5 ]; then
+            printf 'latency = "1s..1200ms"\n'
+        else
+            printf 'latency = "5ms..900ms"\n'
+        fi
+        i=$((i + 1))
+    done
+}
+fleet > "$work/fleet.toml"
+
 # The demo after its first run, the failing redis source selected for its details.
 shot dashboard 4 "-c sources.toml" Tab j j j j j Tab
 # Watch mode after a few runs: sparklines, p50/p95, changed rows marked.
 shot dashboard-watch 17 "-c sources.toml --watch 2s" Tab j j j j j j Tab
+# The 1,000-source fleet after its run: sources sorted by latency (slowest first) and the
+# latency distribution across them.
+shot dashboard-fleet 9 "-c $work/fleet.toml" o v Tab

@@ -127,6 +127,8 @@ pub struct App {
     pub run_p99: VecDeque<Duration>,
     /// Width of the source-name column (see [`App::name_width`]).
     name_width: usize,
+    /// The shortest of the sources' timeouts (the timeline marks it or names it off scale).
+    pub shortest_timeout: Option<Duration>,
     /// The results' scroll state.
     pub scroll: Scroll,
     /// The merged rows.
@@ -172,6 +174,7 @@ impl App {
             .max()
             .unwrap_or(4)
             .clamp(4, 20);
+        let shortest_timeout = sources.iter().map(|s| s.timeout).min();
         let mut app = Self {
             query: config.query.clone().unwrap_or_default(),
             sort: config.merge.sort.clone(),
@@ -203,6 +206,7 @@ impl App {
             view: View::default(),
             run_p99: VecDeque::new(),
             name_width,
+            shortest_timeout,
             scroll: Scroll::default(),
             table: TableView::default(),
             filter: String::new(),

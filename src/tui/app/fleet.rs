@@ -211,8 +211,8 @@ impl App {
         self.panel_offset = self.panel_offset.min(self.index.len().saturating_sub(rows));
     }
 
-    /// The focus is on the sources panel.
-    pub(super) fn is_sources_focused(&self) -> bool {
-        self.focus == Focus::Sources
+    /// The focus is on the sources panel, grouped by tag (← and → fold and expand tags).
+    pub(super) fn is_grouped_and_focused(&self) -> bool {
+        self.focus == Focus::Sources && self.panel.grouped
     }
 }

@@ -24,8 +24,8 @@ impl App {
             Action::PageDown => self.move_by(self.page() as isize),
             Action::Top => self.move_by(isize::MIN / 2),
             Action::Bottom => self.move_by(isize::MAX / 2),
-            Action::Left if self.is_sources_focused() => self.expand(Some(false)),
-            Action::Right if self.is_sources_focused() => self.expand(Some(true)),
+            Action::Left if self.is_grouped_and_focused() => self.expand(Some(false)),
+            Action::Right if self.is_grouped_and_focused() => self.expand(Some(true)),
             Action::Left => self.scroll.column = self.scroll.column.saturating_sub(1),
             Action::Right => {
                 let last = self.table.columns().len().saturating_sub(1);

@@ -40,7 +40,7 @@ pub fn render_help(app: &App, frame: &mut Frame, area: Rect) {
         t.dim(),
     )));
     lines.push(Line::from(Span::styled(
-        " timeline: ░ waiting for a slot ▒ running █ rows arriving ┆ timeout │ deadline",
+        " timeline: ░ waiting ▒ running █ rows arriving ┆ timeout │ deadline ≡ at once",
         t.dim(),
     )));
     lines.push(Line::from(Span::styled(

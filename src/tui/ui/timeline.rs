@@ -90,8 +90,7 @@ fn title(app: &App, axis: Duration, deadline: Option<Duration>) -> Line<'static>
         format!("· ≡ at once: {limit}, peak {} ", app.stats.strip.peak),
         t.dim(),
     ));
-    let shortest = app.sources.iter().map(|s| s.timeout).min();
-    match shortest {
+    match app.shortest_timeout {
         Some(timeout) if timeout <= axis => title.push(Span::styled("┆ timeout ", t.limit())),
         Some(timeout) => title.push(Span::styled(
             format!("· timeout {} off scale ", duration(timeout)),
