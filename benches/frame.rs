@@ -96,7 +96,8 @@ fn loaded_app() -> App {
 }
 
 /// An app whose finished run merged `ROWS` rows from `sources` sources, with latencies spread
-/// over 5 ms to 3 s, every 50th source failed and every 77th timed out.
+/// over 5 ms to 3 s; in a fleet (100 sources or more) every 50th source failed and every 77th
+/// timed out.
 fn loaded_fleet(sources: usize) -> App {
     let config = config_of(sources);
     let plan = Arc::new(Plan::new(&config));
@@ -108,14 +109,15 @@ fn loaded_fleet(sources: usize) -> App {
     };
     let per = ROWS / sources;
     let chunk = per.min(10_000);
+    let is_fleet = sources >= 100;
     for i in 0..sources {
         let latency = 5 + (i as u64 * 7919) % 3000;
         let (outcome, rows) = match i {
-            _ if i % 50 == 7 => (
+            _ if is_fleet && i % 50 == 7 => (
                 Outcome::Error(SourceError::Failed("connection refused".into()).into()),
                 0,
             ),
-            _ if i % 77 == 9 => (
+            _ if is_fleet && i % 77 == 9 => (
                 Outcome::Timeout {
                     limit: Duration::from_secs(3),
                     cause: TimeoutCause::Source,
