@@ -67,6 +67,11 @@ fn shown(app: &App) -> Vec<String> {
         .collect()
 }
 
+/// The counts by state, counted afresh.
+fn recount(app: &App) -> [(State, usize); 7] {
+    State::ALL.map(|state| (state, app.sources.iter().filter(|s| s.state == state).count()))
+}
+
 fn latency(app: &App, name: &str) -> Duration {
     let s = app.sources.iter().find(|s| s.name == name).unwrap();
     s.latency(app.elapsed()).unwrap()
@@ -84,6 +89,7 @@ fn sort_and_failure_filter_follow_the_events_as_they_stream() {
             finish(&mut app, g, i);
         }
         step(&mut app, Action::Tick(t0 + ms(tick)));
+        assert_eq!(app.counts(), recount(&app), "the kept counts match the sources");
         let names = shown(&app);
         let finished: Vec<&String> = names
             .iter()
@@ -99,6 +105,14 @@ fn sort_and_failure_filter_follow_the_events_as_they_stream() {
                 .all(|w| latency(&app, w[0]) >= latency(&app, w[1])),
             "slowest first after tick {tick}: {names:?}"
         );
+    }
+    gather_done(&mut app, g, 3001);
+    assert_eq!(app.counts(), recount(&app));
+    run(&mut app);
+    assert_eq!(app.counts(), recount(&app), "a new run: every source pending again");
+    let g = app.generation;
+    for i in 0..60 {
+        finish(&mut app, g, i);
     }
     gather_done(&mut app, g, 3001);
     assert_eq!(shown(&app)[0], "s007", "a timeout at 3 s is the slowest");

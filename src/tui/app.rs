@@ -119,6 +119,9 @@ pub struct App {
     pub tags: Vec<String>,
     /// Per source, the indices of its tags in `tags`.
     tags_of: Vec<Vec<usize>>,
+    /// Sources per state, in [`State::ALL`] order, kept as states change (a frame reads them
+    /// without visiting every source).
+    state_counts: [usize; 7],
     /// When the index was rebuilt and whether sources changed since.
     fleet_refresh: FleetRefresh,
     /// The timeline or the latency distribution.
@@ -202,6 +205,7 @@ impl App {
             stats: FleetStats::default(),
             tags,
             tags_of,
+            state_counts: [0; 7],
             fleet_refresh: FleetRefresh::default(),
             view: View::default(),
             run_p99: VecDeque::new(),
@@ -218,6 +222,7 @@ impl App {
             size: (80, 24),
             export_dir: PathBuf::from("."),
         };
+        app.state_counts[0] = app.sources.len();
         app.refresh_fleet();
         app
     }
@@ -263,14 +268,10 @@ impl App {
     /// Sources per state, in [`State::ALL`] order; always sums to the number of sources.
     #[must_use]
     pub fn counts(&self) -> [(State, usize); 7] {
-        let mut n = [0; 7];
-        for s in &self.sources {
-            n[state_rank(s.state)] += 1;
-        }
         let mut i = 0;
         State::ALL.map(|s| {
             i += 1;
-            (s, n[i - 1])
+            (s, self.state_counts[i - 1])
         })
     }
 

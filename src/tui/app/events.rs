@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{App, DEFAULT_WATCH, HISTORY, NOTICE_FOR};
+use super::{App, DEFAULT_WATCH, HISTORY, NOTICE_FOR, state_rank};
 use crate::event::{Event, EventKind};
 use crate::source::State;
 use crate::tui::action::Effect;
@@ -50,9 +50,8 @@ impl App {
         match event.kind {
             EventKind::Queued { source, at } => self.sources[source].queued = Some(at),
             EventKind::Started { source, at } => {
-                let s = &mut self.sources[source];
-                s.started = Some(at);
-                s.state = State::Running;
+                self.sources[source].started = Some(at);
+                self.set_state(source, State::Running);
             }
             EventKind::FirstRow { source, at } => self.sources[source].first_row = Some(at),
             EventKind::Rows { source, rows } => {
@@ -63,7 +62,9 @@ impl App {
             }
             EventKind::Finished { report, batches } => {
                 let index = report.index;
+                let before = self.sources[index].state;
                 self.sources[index].finish(report, batches, generation);
+                self.count_change(before, self.sources[index].state);
                 self.rebuilds.mark_dirty();
             }
             EventKind::GatherFinished { elapsed } => return self.gather_finished(elapsed),
@@ -88,5 +89,17 @@ impl App {
         }
         self.rebuilds.mark_final();
         self.request_rebuild()
+    }
+
+    /// Puts source `i` in `state`, keeping the counts by state.
+    fn set_state(&mut self, i: usize, state: State) {
+        let before = std::mem::replace(&mut self.sources[i].state, state);
+        self.count_change(before, state);
+    }
+
+    /// One source went from `before` to `after`.
+    fn count_change(&mut self, before: State, after: State) {
+        self.state_counts[state_rank(before)] -= 1;
+        self.state_counts[state_rank(after)] += 1;
     }
 }

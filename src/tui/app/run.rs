@@ -26,6 +26,8 @@ impl App {
         for (view, planned) in self.sources.iter_mut().zip(&self.plan.sources) {
             view.reset(&planned.query);
         }
+        self.state_counts = [0; 7];
+        self.state_counts[0] = self.sources.len();
         self.is_running = true;
         self.run_started = Some(self.now);
         self.refresh_fleet();
