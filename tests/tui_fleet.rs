@@ -69,7 +69,12 @@ fn shown(app: &App) -> Vec<String> {
 
 /// The counts by state, counted afresh.
 fn recount(app: &App) -> [(State, usize); 7] {
-    State::ALL.map(|state| (state, app.sources.iter().filter(|s| s.state == state).count()))
+    State::ALL.map(|state| {
+        (
+            state,
+            app.sources.iter().filter(|s| s.state == state).count(),
+        )
+    })
 }
 
 fn latency(app: &App, name: &str) -> Duration {
@@ -89,7 +94,11 @@ fn sort_and_failure_filter_follow_the_events_as_they_stream() {
             finish(&mut app, g, i);
         }
         step(&mut app, Action::Tick(t0 + ms(tick)));
-        assert_eq!(app.counts(), recount(&app), "the kept counts match the sources");
+        assert_eq!(
+            app.counts(),
+            recount(&app),
+            "the kept counts match the sources"
+        );
         let names = shown(&app);
         let finished: Vec<&String> = names
             .iter()
@@ -109,7 +118,11 @@ fn sort_and_failure_filter_follow_the_events_as_they_stream() {
     gather_done(&mut app, g, 3001);
     assert_eq!(app.counts(), recount(&app));
     run(&mut app);
-    assert_eq!(app.counts(), recount(&app), "a new run: every source pending again");
+    assert_eq!(
+        app.counts(),
+        recount(&app),
+        "a new run: every source pending again"
+    );
     let g = app.generation;
     for i in 0..60 {
         finish(&mut app, g, i);

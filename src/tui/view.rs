@@ -30,6 +30,8 @@ pub struct TableView {
     filter: String,
     /// Per row of `batch`: not present in the previous run. `None` without a previous run.
     changed: Option<Vec<bool>>,
+    /// How many of `changed` are set (counted once; the title shows it every frame).
+    changed_count: usize,
     /// Rows before the configured limit.
     pub total: usize,
     /// Merge warnings (a sort key no source has).
@@ -44,6 +46,7 @@ impl Default for TableView {
             visible: Vec::new(),
             filter: String::new(),
             changed: None,
+            changed_count: 0,
             total: 0,
             warnings: Vec::new(),
         }
@@ -66,6 +69,7 @@ impl TableView {
             visible: Vec::new(),
             filter: String::new(),
             changed: None,
+            changed_count: 0,
             total: merged.total,
             warnings: merged.warnings,
         };
@@ -216,9 +220,7 @@ impl TableView {
     /// How many rows are marked changed.
     #[must_use]
     pub fn changed_rows(&self) -> usize {
-        self.changed
-            .as_ref()
-            .map_or(0, |c| c.iter().filter(|&&x| x).count())
+        self.changed_count
     }
 
     /// A fingerprint of every row (all columns, `_source` included), to compare runs.
@@ -229,7 +231,9 @@ impl TableView {
     /// Marks the rows whose fingerprint is not in `previous`.
     pub fn mark_changed(&mut self, previous: &HashSet<u64>) -> Result<(), ArrowError> {
         let hashes = self.row_hashes()?;
-        self.changed = Some(hashes.iter().map(|h| !previous.contains(h)).collect());
+        let changed: Vec<bool> = hashes.iter().map(|h| !previous.contains(h)).collect();
+        self.changed_count = changed.iter().filter(|&&x| x).count();
+        self.changed = Some(changed);
         Ok(())
     }
 
