@@ -310,17 +310,26 @@ impl BatchBuilder {
     #[must_use]
     pub fn finish(&mut self) -> RecordBatch {
         let arrays: Vec<ArrayRef> = self.columns.iter_mut().map(Column::take_array).collect();
-        let fields: Vec<Field> = self
-            .names
-            .iter()
-            .zip(&arrays)
-            .map(|(n, a)| Field::new(n, a.data_type().clone(), true))
-            .collect();
-        let options = RecordBatchOptions::new().with_row_count(Some(self.rows));
-        self.rows = 0;
-        RecordBatch::try_new_with_options(Arc::new(Schema::new(fields)), arrays, &options)
-            .expect("columns are built to the same length")
+        batch_of(&self.names, arrays, std::mem::take(&mut self.rows))
     }
+}
+
+/// A batch of `rows` rows from columns named `names` (nullable, typed by their arrays; names
+/// may repeat).
+///
+/// # Panics
+///
+/// If an array's length is not `rows`: callers build every column to the row count.
+#[must_use]
+pub fn batch_of(names: &[String], arrays: Vec<ArrayRef>, rows: usize) -> RecordBatch {
+    let fields: Vec<Field> = names
+        .iter()
+        .zip(&arrays)
+        .map(|(n, a)| Field::new(n, a.data_type().clone(), true))
+        .collect();
+    let options = RecordBatchOptions::new().with_row_count(Some(rows));
+    RecordBatch::try_new_with_options(Arc::new(Schema::new(fields)), arrays, &options)
+        .expect("columns are built to the same length")
 }
 
 #[cfg(test)]

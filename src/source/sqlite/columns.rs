@@ -12,9 +12,10 @@ use std::sync::Arc;
 use arrow_array::builder::{BinaryBuilder, Float64Builder, Int64Builder, StringBuilder};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
-use arrow_array::{Array, ArrayRef, NullArray, RecordBatch, RecordBatchOptions};
-use arrow_schema::{Field, Schema};
+use arrow_array::{Array, ArrayRef, NullArray, RecordBatch};
 use rusqlite::types::ValueRef;
+
+use crate::value::batch_of;
 
 /// A column being built; the variant is its current type.
 enum Column {
@@ -170,16 +171,7 @@ impl ResultBuilder {
     /// The buffered rows as a batch.
     pub fn finish(&mut self) -> RecordBatch {
         let arrays: Vec<ArrayRef> = self.columns.iter_mut().map(Column::finish).collect();
-        let fields: Vec<Field> = self
-            .names
-            .iter()
-            .zip(&arrays)
-            .map(|(n, a)| Field::new(n, a.data_type().clone(), true))
-            .collect();
-        let options = RecordBatchOptions::new().with_row_count(Some(self.rows));
-        self.rows = 0;
-        RecordBatch::try_new_with_options(Arc::new(Schema::new(fields)), arrays, &options)
-            .expect("every column gets one value per row")
+        batch_of(&self.names, arrays, std::mem::take(&mut self.rows))
     }
 }
 
