@@ -336,23 +336,23 @@ fn a_thousand_sources_sorted_by_latency_and_filtered_to_the_failures() {
         s.contains("○ pending 0") && s.contains("◐ running 0") && s.contains("✓ ok 991")
     });
     tmux.keys(&["o"]);
-    let screen = tmux.wait_for("the sort", Duration::from_secs(5), |s| {
-        s.contains("by latency ↓")
-    });
+    // tmux may capture a frame half written: wait for the whole panel, not only its title.
+    let sorted = |s: &str| {
+        let rows = panel_rows(s);
+        s.contains("by latency ↓") && rows.len() == 12 && rows.windows(2).all(|w| w[0].1 >= w[1].1)
+    };
+    let screen = tmux.wait_for("the slowest first", Duration::from_secs(5), sorted);
     let rows = panel_rows(&screen);
-    assert_eq!(rows.len(), 12, "{screen}");
-    assert!(
-        rows.windows(2).all(|w| w[0].1 >= w[1].1),
-        "slowest first: {rows:?}\n{screen}"
-    );
     assert!(rows[0].1 >= 0.5, "the timeouts (500 ms) lead: {rows:?}");
     tmux.keys(&["f"]);
-    let screen = tmux.wait_for("the filter", Duration::from_secs(5), |s| {
-        s.contains("991 hidden")
+    let listed = |s: &str| {
+        let mut names: Vec<String> = panel_rows(s).into_iter().map(|r| r.0).collect();
+        names.sort();
+        names
+    };
+    tmux.wait_for("exactly the failed sources", Duration::from_secs(5), |s| {
+        s.contains("991 hidden") && listed(s) == failed
     });
-    let mut listed: Vec<String> = panel_rows(&screen).into_iter().map(|r| r.0).collect();
-    listed.sort();
-    assert_eq!(listed, failed, "exactly the failed sources:\n{screen}");
     tmux.keys(&["q"]);
     session.assert_clean_exit();
 }
