@@ -5,6 +5,7 @@
 # and `mariadb -B` printing the same rows; median of RUNS runs each (hyperfine), side by side.
 #
 #   bench/single.sh            # needs hyperfine, sqlite3, psql, mariadb, jq
+#   SCATTER_BIN=path bench/single.sh    # measure that binary instead of building one
 #
 # Targets: scatter <= 1.2 x sqlite3, 1.3 x psql, 1.4 x mariadb.
 # The tables are created once and kept (idempotent: re-created only when their row count is
@@ -50,8 +51,11 @@ if [[ $("$MY_CLIENT" "${MY_ARGS[@]}" -NBe "SELECT count(*) FROM $TABLE" 2>/dev/n
             FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' IGNORE 1 LINES;"
 fi
 
-cargo build --release --locked -q
-BIN=$PWD/target/release/scatter
+BIN=${SCATTER_BIN:-}
+if [[ -z $BIN ]]; then
+    cargo build --release --locked -q
+    BIN=$PWD/target/release/scatter
+fi
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 QUERY_SQLITE="SELECT $COLUMNS FROM items"
