@@ -3,6 +3,9 @@
 
 - fanout.toml: 1,000 sim sources, 50 ms each, 100 rows each, no concurrency limit.
 - csv/part-NNN.csv + csv.toml: 100 CSV files x 10,000 rows x 5 columns, sorted by a float.
+- fleet.toml: 10,000 sim sources x 10 ms x 10 rows from one `each` block, sorted by price.
+- fleet-1row.toml: the same with one row per source (a `count(*)` over a fleet).
+- fleet-list.toml: 10,000 PostgreSQL shards from one `each` block (for --list-sources).
 """
 import os
 import random
@@ -36,7 +39,22 @@ def csv_files():
             cfg.write(f'[[source]]\nname = "part-{i:03}"\nkind = "file"\npath = "csv/{name}"\n')
 
 
+def fleet():
+    head = '[gather]\ntimeout = "10s"\nconcurrency = 0\n[merge]\nsort = ["price"]\n'
+    block = ('[[source]]\nname = "shard-{{region}}-{{n}}"\nkind = "sim"\nlatency = "10ms"\n'
+             'rows = {rows}\ntags = ["{{region}}"]\neach = {{ region = ["eu", "us"], n = "0001..5000" }}\n')
+    with open(os.path.join(DATA, "fleet.toml"), "w") as f:
+        f.write(head + block.format(rows=10))
+    with open(os.path.join(DATA, "fleet-1row.toml"), "w") as f:
+        f.write(head + block.format(rows=1))
+    with open(os.path.join(DATA, "fleet-list.toml"), "w") as f:
+        f.write('[[source]]\nname = "shard-{region}-{n}"\nkind = "postgres"\n'
+                'url = "postgres://reader:secret@db-{region}-{n}.internal:5432/shop"\n'
+                'tags = ["{region}", "prod"]\neach = { region = ["eu", "us"], n = "0001..5000" }\n')
+
+
 if __name__ == "__main__":
     os.makedirs(DATA, exist_ok=True)
     fanout()
     csv_files()
+    fleet()

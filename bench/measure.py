@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs a command several times; prints the median and best wall time and the peak RSS.
 
-usage: measure.py LABEL TARGET_MS TARGET_MIB RUNS -- command args...
+usage: measure.py LABEL TARGET_MS TARGET_MIB RUNS [PEER] -- command args...
+PEER, when given, is printed after the figures (what another tool takes for the same work).
 Output goes to /dev/null; a non-zero exit other than 3 (partial) fails the measurement.
 """
 import os
@@ -25,7 +26,9 @@ def run_once(cmd):
 
 def main():
     label, target_ms, target_mib, runs = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
-    cmd = sys.argv[sys.argv.index("--") + 1:]
+    dash = sys.argv.index("--")
+    peer = f"  peer: {sys.argv[5]}" if dash > 5 else ""
+    cmd = sys.argv[dash + 1:]
     run_once(cmd)  # warm the page cache
     results = [run_once(cmd) for _ in range(runs)]
     walls = [w for w, _ in results]
@@ -33,7 +36,7 @@ def main():
     med = statistics.median(walls)
     verdict = "ok" if med <= target_ms and (target_mib <= 0 or peak <= target_mib) else "MISSED"
     mem = f"  peak {peak:7.1f} MiB (target <= {target_mib:.0f})" if target_mib > 0 else f"  peak {peak:7.1f} MiB"
-    print(f"{label:<34} median {med:8.1f} ms  best {min(walls):8.1f} ms (target <= {target_ms:.0f}){mem}  {verdict}")
+    print(f"{label:<34} median {med:8.1f} ms  best {min(walls):8.1f} ms (target <= {target_ms:.0f}){mem}  {verdict}{peer}")
 
 
 if __name__ == "__main__":

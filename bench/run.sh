@@ -3,8 +3,8 @@
 # every time: release build, inputs generated under bench/data, each command run 5 times
 # after a warm-up, median wall time and peak RSS of the whole process.
 #
-#   bench/run.sh            fan-out and CSV merge (no server needed)
-#   bench/run.sh --all      also the frame benchmark (criterion) and, when the shard
+#   bench/run.sh            fan-out, CSV merge, fleets (no server needed)
+#   bench/run.sh --all      also the frame and fleet-config benchmarks (criterion) and, when the shard
 #                           databases exist, bench/shards.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +17,15 @@ python3 bench/measure.py "fan-out 1,000 sim x 50 ms x 100 rows" 150 0 5 -- \
   "$bin" -c bench/data/fanout.toml --once --format ndjson --log-file "$log"
 python3 bench/measure.py "merge 100 CSV x 10,000 rows -> NDJSON" 700 250 5 -- \
   "$bin" -c bench/data/csv.toml --once --format ndjson --log-file "$log"
+python3 bench/measure.py "fleet 10,000 sim x 10 ms x 10 rows" 300 150 5 \
+  "Go errgroup 1.7 s (measured by the issue's author; no Go toolchain here)" -- \
+  "$bin" -c bench/data/fleet.toml --once --format ndjson --log-file "$log"
+python3 bench/measure.py "fleet 10,000 sim x 10 ms x 1 row" 300 150 5 -- \
+  "$bin" -c bench/data/fleet-1row.toml --once --format ndjson --log-file "$log"
+python3 bench/measure.py "--list-sources, each to 10,000" 50 0 5 -- \
+  "$bin" -c bench/data/fleet-list.toml --list-sources --format json --log-file "$log"
 if [[ "${1:-}" == "--all" ]]; then
   if [[ -f benches/frame.rs ]]; then cargo bench --bench frame -- --noplot 2>/dev/null | grep -E "time:|frame"; fi
+  cargo bench --bench fleet_config -- --noplot 2>/dev/null | grep -E "time:|fleet"
   if [[ -x bench/shards.sh ]]; then bench/shards.sh; fi
 fi

@@ -2,7 +2,7 @@
 //! the schemas by column name with widening, a `_source` column, a multi-key sort with nulls
 //! last, dedupe on key columns, and a row limit.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use arrow_array::types::Int32Type;
@@ -91,19 +91,30 @@ fn is_number(t: &DataType) -> bool {
 }
 
 /// The union of the schemas of `batches`, columns in order of first appearance, `_source` last.
+/// Linear in the batches: names are looked up in a map, and a batch with the schema of the one
+/// before (a fleet's batches mostly share one) is not looked at again.
 #[must_use]
 pub fn union_schema<'a>(batches: impl IntoIterator<Item = &'a RecordBatch>) -> SchemaRef {
     let mut fields: Vec<(String, DataType)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut last: Option<SchemaRef> = None;
     for batch in batches {
-        for f in batch.schema().fields() {
+        let schema = batch.schema();
+        if last.as_ref().is_some_and(|l| Arc::ptr_eq(l, &schema)) {
+            continue;
+        }
+        for f in schema.fields() {
             if f.name() == SOURCE_COLUMN {
                 continue;
             }
-            match fields.iter_mut().find(|(n, _)| n == f.name()) {
-                Some((_, t)) => *t = widen(t, f.data_type()),
-                None => fields.push((f.name().clone(), f.data_type().clone())),
+            if let Some(&i) = index.get(f.name()) {
+                fields[i].1 = widen(&fields[i].1, f.data_type());
+            } else {
+                index.insert(f.name().clone(), fields.len());
+                fields.push((f.name().clone(), f.data_type().clone()));
             }
         }
+        last = Some(schema);
     }
     let mut out: Vec<Field> = fields
         .into_iter()
@@ -120,44 +131,95 @@ pub fn source_type() -> DataType {
     DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
 }
 
-/// `batch` cast to `schema`, with missing columns null and `_source` set to `source`.
-pub fn conform(
-    batch: &RecordBatch,
-    schema: &SchemaRef,
-    source: &str,
-) -> Result<RecordBatch, ArrowError> {
-    let n = batch.num_rows();
-    let columns = schema
-        .fields()
-        .iter()
-        .map(|f| {
-            if f.name() == SOURCE_COLUMN {
-                let keys = Int32Array::from(vec![0; n]);
-                let values = Arc::new(StringArray::from(vec![source]));
-                return Ok(
-                    Arc::new(DictionaryArray::<Int32Type>::try_new(keys, values)?) as ArrayRef,
-                );
+/// Every source's rows cast to the merged data columns, one batch per input batch, and
+/// `_source` for all of them as one dictionary column (a key per row, in part order, over one
+/// array of source names). Built once: per-part dictionaries made every concat and interleave
+/// merge 10,000 dictionaries, quadratic when each source has one row.
+struct Parts {
+    /// The merged schema without `_source`.
+    data: SchemaRef,
+    /// The non-empty input batches, cast to `data`.
+    batches: Vec<RecordBatch>,
+    /// `_source` of every row of `batches`, in order.
+    source: ArrayRef,
+}
+
+impl Parts {
+    fn new(inputs: &[(&str, &[RecordBatch])], schema: &SchemaRef) -> Result<Self, ArrowError> {
+        let fields = schema.fields();
+        let data = Arc::new(Schema::new(fields[..fields.len() - 1].to_vec()));
+        let names: StringArray = inputs.iter().map(|(name, _)| Some(*name)).collect();
+        let mut batches = Vec::with_capacity(inputs.iter().map(|(_, b)| b.len()).sum());
+        let mut keys = Vec::new();
+        let mut layout = Layout::default();
+        for (i, (_, input)) in inputs.iter().enumerate() {
+            for b in input.iter().filter(|b| b.num_rows() > 0) {
+                batches.push(layout.conform(b, &data)?);
+                keys.extend(std::iter::repeat_n(i as i32, b.num_rows()));
             }
-            match batch.column_by_name(f.name()) {
+        }
+        let source =
+            DictionaryArray::<Int32Type>::try_new(Int32Array::from(keys), Arc::new(names))?;
+        Ok(Self {
+            data,
+            batches,
+            source: Arc::new(source),
+        })
+    }
+
+    fn rows(&self) -> usize {
+        self.source.len()
+    }
+}
+
+/// Where each merged column is in a batch of a given schema, kept for the next batch: a fleet's
+/// batches mostly share one schema, so the columns are looked up once, not per batch.
+#[derive(Default)]
+struct Layout {
+    schema: Option<SchemaRef>,
+    columns: Vec<Option<usize>>,
+}
+
+impl Layout {
+    /// `batch` cast to `data`, with missing columns null.
+    fn conform(
+        &mut self,
+        batch: &RecordBatch,
+        data: &SchemaRef,
+    ) -> Result<RecordBatch, ArrowError> {
+        let schema = batch.schema();
+        if !self
+            .schema
+            .as_ref()
+            .is_some_and(|s| Arc::ptr_eq(s, &schema))
+        {
+            self.columns = data
+                .fields()
+                .iter()
+                .map(|f| schema.index_of(f.name()).ok())
+                .collect();
+            self.schema = Some(schema);
+        }
+        let n = batch.num_rows();
+        let columns = data
+            .fields()
+            .iter()
+            .zip(&self.columns)
+            .map(|(f, at)| match at.map(|i| batch.column(i)) {
                 Some(c) if c.data_type() == f.data_type() => Ok(Arc::clone(c)),
                 Some(c) => arrow_cast::cast(c, f.data_type()),
                 None => Ok(new_null_array(f.data_type(), n)),
-            }
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    RecordBatch::try_new(Arc::clone(schema), columns)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        RecordBatch::try_new(Arc::clone(data), columns)
+    }
 }
 
 /// Merges each source's batches (`(source name, batches)`) as `spec` says.
 pub fn merge(inputs: &[(&str, &[RecordBatch])], spec: &MergeSpec) -> Result<Merged, ArrowError> {
     let schema = union_schema(inputs.iter().flat_map(|(_, b)| b.iter()));
-    let mut parts = Vec::with_capacity(inputs.iter().map(|(_, b)| b.len()).sum());
-    for (name, batches) in inputs {
-        for b in batches.iter().filter(|b| b.num_rows() > 0) {
-            parts.push(conform(b, &schema, name)?);
-        }
-    }
-    let rows = parts.iter().map(RecordBatch::num_rows).sum::<usize>();
+    let parts = Parts::new(inputs, &schema)?;
+    let rows = parts.rows();
     let mut warnings = Vec::new();
     // Without dedupe the limit can go into the sort (a top-k is cheaper than a full sort); with
     // dedupe, rows dropped as duplicates must not count against it.
@@ -190,39 +252,43 @@ pub fn merge(inputs: &[(&str, &[RecordBatch])], spec: &MergeSpec) -> Result<Merg
 /// concatenated to compute the order, then the rows are gathered straight from the parts.
 fn gather_sorted(
     schema: &SchemaRef,
-    parts: &[RecordBatch],
+    parts: &Parts,
     keys: &[SortKey],
     limit: usize,
     warnings: &mut Vec<String>,
 ) -> Result<RecordBatch, ArrowError> {
-    let rows = parts.iter().map(RecordBatch::num_rows).sum::<usize>();
+    let rows = parts.rows();
     let mut columns = Vec::new();
     for key in keys {
-        match schema.index_of(&key.column) {
+        let values = match schema.index_of(&key.column) {
+            Ok(_) if key.column == SOURCE_COLUMN => Arc::clone(&parts.source),
+            Ok(i) if parts.batches.is_empty() => new_null_array(schema.field(i).data_type(), 0),
             Ok(i) => {
                 let pieces: Vec<&dyn arrow_array::Array> =
-                    parts.iter().map(|p| p.column(i).as_ref()).collect();
-                let values = if pieces.is_empty() {
-                    new_null_array(schema.field(i).data_type(), 0)
-                } else {
-                    arrow_select::concat::concat(&pieces)?
-                };
-                columns.push(SortColumn {
-                    values,
-                    options: Some(key.options()),
-                });
+                    parts.batches.iter().map(|p| p.column(i).as_ref()).collect();
+                arrow_select::concat::concat(&pieces)?
             }
-            Err(_) if rows > 0 => {
-                warnings.push(format!("sort: no column \"{}\" in the result", key.column));
+            Err(_) => {
+                if rows > 0 {
+                    warnings.push(format!("sort: no column \"{}\" in the result", key.column));
+                }
+                continue;
             }
-            Err(_) => {}
-        }
+        };
+        columns.push(SortColumn {
+            values,
+            options: Some(key.options()),
+        });
     }
     if columns.is_empty() || rows == 0 {
-        return arrow_select::concat::concat_batches(schema, parts);
+        let data = arrow_select::concat::concat_batches(&parts.data, &parts.batches)?;
+        let mut all = data.columns().to_vec();
+        all.push(Arc::clone(&parts.source));
+        return RecordBatch::try_new(Arc::clone(schema), all);
     }
     let order = lexsort_to_indices(&columns, (limit > 0).then_some(limit))?;
     let starts: Vec<usize> = parts
+        .batches
         .iter()
         .scan(0, |at, p| {
             let start = *at;
@@ -239,23 +305,25 @@ fn gather_sorted(
             (part, row - starts[part])
         })
         .collect();
-    interleave_columns(schema, parts, &pairs)
+    let mut all = interleave_columns(&parts.data, &parts.batches, &pairs)?;
+    all.push(arrow_select::take::take(&parts.source, &order, None)?);
+    RecordBatch::try_new(Arc::clone(schema), all)
 }
 
 /// Gathers `pairs` (part, row) from `parts`, one column per thread at a time: the columns are
 /// independent and gathering is memory-bound random access, so the cores split it well.
 fn interleave_columns(
-    schema: &SchemaRef,
+    data: &SchemaRef,
     parts: &[RecordBatch],
     pairs: &[(usize, usize)],
-) -> Result<RecordBatch, ArrowError> {
+) -> Result<Vec<ArrayRef>, ArrowError> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let gather = |i: usize| {
         let arrays: Vec<&dyn arrow_array::Array> =
             parts.iter().map(|p| p.column(i).as_ref()).collect();
         arrow_select::interleave::interleave(&arrays, pairs)
     };
-    let n = schema.fields().len();
+    let n = data.fields().len();
     let columns: Vec<Result<ArrayRef, ArrowError>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads.min(n))
             .map(|t| {
@@ -274,10 +342,7 @@ fn interleave_columns(
         out.sort_by_key(|(i, _)| *i);
         out.into_iter().map(|(_, c)| c).collect()
     });
-    RecordBatch::try_new(
-        Arc::clone(schema),
-        columns.into_iter().collect::<Result<_, _>>()?,
-    )
+    columns.into_iter().collect()
 }
 
 /// Keeps the first row of each group of rows equal on `keys`.

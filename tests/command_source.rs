@@ -52,12 +52,8 @@ fn one(result: &GatherResult) -> (State, String, RecordBatch) {
     let report = &result.reports[0];
     let batches = &result.batches[0];
     // Batches may differ in type (NDJSON chunks): widen them as the merge does.
-    let schema = scatter::merge::union_schema(batches);
-    let conformed: Vec<RecordBatch> = batches
-        .iter()
-        .map(|b| scatter::merge::conform(b, &schema, "s").unwrap())
-        .collect();
-    let batch = arrow_select::concat::concat_batches(&schema, &conformed).unwrap();
+    let merged = scatter::merge::merge(&[("s", batches)], &scatter::merge::MergeSpec::default());
+    let batch = merged.unwrap().batch;
     (
         report.outcome.state(),
         report.outcome.message().unwrap_or_default(),

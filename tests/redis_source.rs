@@ -143,12 +143,8 @@ async fn gather(plan: &Arc<Plan>) -> (GatherResult, Vec<Vec<u64>>) {
 /// A source's batches as one table (types widened as the merge does, `_source` added).
 fn table(result: &GatherResult, source: usize) -> RecordBatch {
     let batches = &result.batches[source];
-    let schema = scatter::merge::union_schema(batches);
-    let conformed: Vec<RecordBatch> = batches
-        .iter()
-        .map(|b| scatter::merge::conform(b, &schema, "s").unwrap())
-        .collect();
-    arrow_select::concat::concat_batches(&schema, &conformed).unwrap()
+    let merged = scatter::merge::merge(&[("s", batches)], &scatter::merge::MergeSpec::default());
+    merged.unwrap().batch
 }
 
 fn texts(batch: &RecordBatch, column: &str) -> Vec<Option<String>> {

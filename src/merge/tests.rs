@@ -224,3 +224,47 @@ fn no_input_gives_an_empty_table_with_only_source() {
     assert_eq!(m.batch.num_rows(), 0);
     assert_eq!(m.batch.schema().fields().len(), 1);
 }
+
+#[test]
+fn many_one_row_sources_keep_their_names_sorted_and_unsorted() {
+    let names: Vec<String> = (0..500).map(|i| format!("shard-{i:03}")).collect();
+    let batches: Vec<[RecordBatch; 1]> = (0..500)
+        .map(|i| [batch(vec![("n", ints(&[Some(1000 - i)]))])])
+        .collect();
+    let inputs: Vec<(&str, &[RecordBatch])> = names
+        .iter()
+        .zip(&batches)
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let sorted = merge(
+        &inputs,
+        &MergeSpec {
+            sort: vec![key("n", false)],
+            ..MergeSpec::default()
+        },
+    )
+    .unwrap();
+    let source = strings(&sorted.batch, SOURCE_COLUMN);
+    assert_eq!(source[0].as_deref(), Some("shard-499"));
+    assert_eq!(source[499].as_deref(), Some("shard-000"));
+    let by_source = merge(
+        &inputs,
+        &MergeSpec {
+            sort: vec![key(SOURCE_COLUMN, true)],
+            limit: 3,
+            ..MergeSpec::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        strings(&by_source.batch, "n"),
+        [Some("501".into()), Some("502".into()), Some("503".into())]
+    );
+    assert_eq!(by_source.total, 500);
+    let unsorted = merge(&inputs, &MergeSpec::default()).unwrap();
+    assert_eq!(
+        strings(&unsorted.batch, SOURCE_COLUMN)[7].as_deref(),
+        Some("shard-007")
+    );
+    assert_eq!(unsorted.batch.schema().field(1).data_type(), &source_type());
+}
