@@ -135,3 +135,32 @@ fn only_with_an_unknown_name_folds_a_long_list_of_names() {
         "{err}"
     );
 }
+
+#[test]
+fn an_inventory_script_runs_beside_a_config_given_by_a_relative_path() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("conf");
+    std::fs::create_dir(&inv).unwrap();
+    let script = inv.join("list.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho '{\"host\": \"a\"}'\necho '{\"host\": \"b\", \"enabled\": false}'\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(
+        inv.join("fleet.toml"),
+        "[[source]]\nname = \"pg-{host}\"\nkind = \"sim\"\ninventory = [\"./list.sh\"]\n",
+    )
+    .unwrap();
+    let out = scatter(
+        dir.path(),
+        &["-c", "conf/fleet.toml", "--list-sources", "--format", "csv"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "name,kind,target,tags,enabled\npg-a,sim,\"50ms, 10 rows\",,true\npg-b,sim,\"50ms, 10 rows\",,false\n"
+    );
+}

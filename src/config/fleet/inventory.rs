@@ -106,9 +106,14 @@ enum Done {
 /// Runs `argv` and returns its stdout, or why not.
 fn run(argv: &[String], dir: &Path, timeout: Duration) -> Result<String, FleetError> {
     let shown = argv.join(" ");
+    // Absolute, so that it does not matter whether the program is looked up before or after
+    // the change to `dir` (std leaves that to the platform).
     let program = Path::new(&argv[0]);
     let program = if argv[0].contains('/') && program.is_relative() {
-        dir.join(program)
+        std::path::absolute(dir.join(program)).map_err(|source| FleetError::Spawn {
+            shown: shown.clone(),
+            source,
+        })?
     } else {
         program.to_path_buf()
     };
