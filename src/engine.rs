@@ -277,7 +277,9 @@ async fn run(shared: Shared) -> GatherResult {
                     Ok((id, (report, got))) => (ids[&id], report, got),
                     Err(e) => {
                         let index = ids[&e.id()];
-                        (index, panicked(&shared, index, start, &e), Vec::new())
+                        let report = panicked(&shared, index, start, e);
+                        shared.emit(EventKind::Finished { report: report.clone(), batches: Vec::new() }).await;
+                        (index, report, Vec::new())
                     }
                 };
                 let is_first_failure = report.outcome.is_failure() && !shared.token.is_cancelled();
@@ -312,21 +314,25 @@ async fn run(shared: Shared) -> GatherResult {
     }
 }
 
-/// The report for a source whose task panicked: an error, not a missing row.
+/// The report for a source whose task panicked outside the source's own code (the source's
+/// panics are caught in its task): an error, not a missing row.
 fn panicked(
     shared: &Shared,
     index: usize,
     start: Instant,
-    e: &tokio::task::JoinError,
+    e: tokio::task::JoinError,
 ) -> SourceReport {
     let planned = &shared.plan.sources[index];
     tracing::error!(source = %planned.name, error = %e, "source task panicked");
+    let outcome = match e.try_into_panic() {
+        Ok(payload) => task::panicked(&*payload),
+        Err(e) => SourceError::Failed(format!("internal error (a bug in scatter): {e}")),
+    };
     SourceReport {
         index,
         name: planned.name.clone(),
         kind: planned.kind,
-        outcome: SourceError::Failed(format!("internal error: the source's task panicked ({e})"))
-            .into(),
+        outcome: outcome.into(),
         rows: 0,
         timing: Timing {
             finished: start.elapsed(),

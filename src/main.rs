@@ -30,6 +30,7 @@ fn main() -> ExitCode {
             None
         }
     };
+    logging::route_panics();
     let config = match load(&cli) {
         Ok(c) => c,
         Err(e) => {

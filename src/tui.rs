@@ -66,9 +66,10 @@ const REBUILDS_IN_FLIGHT: usize = 2;
 const EXIT_OK: u8 = 0;
 
 /// Puts the terminal in dashboard mode (raw, alternate screen, mouse, bracketed paste) and
-/// back when dropped,
-/// on every path out of [`run`]; a panic is covered by the hooks `ratatui::init` and
-/// [`TerminalGuard::new`] install.
+/// back when dropped, on every path out of [`run`]. A panic of the dashboard itself (on this
+/// thread) restores the terminal first, through the hooks `ratatui::init` and
+/// [`TerminalGuard::new`] install, then prints; a panic on any other thread (a source's task,
+/// a rebuild) goes to the log only and leaves the screen as it is.
 struct TerminalGuard {
     terminal: DefaultTerminal,
 }
@@ -77,7 +78,12 @@ impl TerminalGuard {
     fn new() -> io::Result<Self> {
         let terminal = ratatui::try_init()?;
         let ratatui_hook = std::panic::take_hook();
+        let ui = std::thread::current().id();
         std::panic::set_hook(Box::new(move |info| {
+            if std::thread::current().id() != ui {
+                crate::logging::log_panic(info);
+                return;
+            }
             let _ = crossterm::execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
             ratatui_hook(info);
         }));
@@ -141,7 +147,7 @@ async fn event_loop(
                 Effect::Rebuild(job) => {
                     let tx = rebuilt_tx.clone();
                     tokio::task::spawn_blocking(move || {
-                        let _ = tx.blocking_send(job.run());
+                        let _ = tx.blocking_send(job.run_caught());
                     });
                 }
                 Effect::Spawn { plan, generation } => {

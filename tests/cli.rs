@@ -369,3 +369,32 @@ fn logs_go_to_the_file_and_verbose_raises_the_level() {
         "{log}"
     );
 }
+
+/// A source whose code panics (`panic`, a sim key standing for a bug) ends in `error` with the
+/// panic's message; the panic itself goes to the log, not to stderr.
+#[test]
+fn a_panic_in_a_source_is_its_error_and_goes_to_the_log_only() {
+    let dir = config(&format!(
+        "{}{}",
+        sim("buggy", "panic = \"attempt to divide by zero\""),
+        sim("fine", "rows = 2")
+    ));
+    let out = scatter(dir.path(), &["--once", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let buggy = &v["sources"][0];
+    assert_eq!(buggy["state"], "error");
+    assert_eq!(
+        buggy["error"],
+        "internal error (a bug in scatter): attempt to divide by zero; the log has where it \
+         happened"
+    );
+    assert_eq!(v["total"], 2);
+    let log = std::fs::read_to_string(dir.path().join("scatter.log")).unwrap();
+    assert!(log.contains("panic: attempt to divide by zero"), "{log}");
+}

@@ -106,6 +106,7 @@ fn thousand() -> (Vec<Arc<SimSource>>, Vec<PlannedSource>) {
             error: None,
             fail: 0.0,
             hang: false,
+            panic: None,
             seed: Some(i),
         };
         let spec = match i % 10 {

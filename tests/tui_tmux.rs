@@ -93,7 +93,7 @@ struct Session {
     tmux: Tmux,
     status: std::path::PathBuf,
     stty: std::path::PathBuf,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Session {
@@ -141,8 +141,13 @@ impl Session {
             tmux,
             status,
             stty,
-            _dir: dir,
+            dir,
         })
+    }
+
+    /// The log file the binary writes.
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default()
     }
 
     /// Waits for the process to exit; checks it exited 0 and left the terminal as it was.
@@ -234,6 +239,68 @@ fn ctrl_c_during_a_run_quits_cleanly() {
     });
     tmux.keys(&["C-c"]);
     session.assert_clean_exit();
+}
+
+/// A source that panics (a sim source with `panic`, standing for a bug in a source's code),
+/// and the same again on a re-run: its row shows the error, the log has the panic, and nothing
+/// of it reaches the screen, which stays the dashboard's.
+#[test]
+fn a_source_that_panics_leaves_the_screen_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = "query = \"SELECT 1\"\n\
+        [[source]]\nname = \"buggy\"\nkind = \"sim\"\nlatency = \"100ms\"\n\
+        panic = \"index out of bounds: the len is 2 but the index is 2\"\n\
+        [[source]]\nname = \"healthy\"\nkind = \"sim\"\nlatency = \"50ms\"\nrows = 3\n";
+    std::fs::write(dir.path().join("panics.toml"), config).unwrap();
+    let Some(session) = Session::start_with("panics", dir.path(), "panics.toml") else {
+        return;
+    };
+    let tmux = &session.tmux;
+    let intact = |screen: &str| {
+        for leak in [
+            "panicked at",
+            "stack backtrace",
+            "RUST_BACKTRACE",
+            "src/source/sim.rs",
+        ] {
+            assert!(!screen.contains(leak), "{leak:?} on screen:\n{screen}");
+        }
+        assert!(
+            screen.contains(" query SELECT 1"),
+            "the header is gone:\n{screen}"
+        );
+        assert!(screen.contains("? help"), "the footer is gone:\n{screen}");
+    };
+    for run in ["run 1", "run 2"] {
+        let screen = tmux.wait_for("the panic to be reported", Duration::from_secs(20), |s| {
+            s.contains(run) && s.contains("◐ running 0") && s.contains("○ pending 0")
+        });
+        intact(&screen);
+        assert!(line_of(&screen, "buggy").contains("error"), "{screen}");
+        let details: String = screen
+            .lines()
+            .filter_map(|l| l.split_once("││").map(|(_, d)| d.trim_end_matches('│')))
+            .collect();
+        assert!(
+            details.contains("internal error (a bug in scatter): index out"),
+            "the details show it:\n{screen}"
+        );
+        assert!(line_of(&screen, "healthy").contains("3 rows"), "{screen}");
+        tmux.keys(&["r"]);
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    intact(&tmux.capture());
+    tmux.keys(&["q"]);
+    session.assert_clean_exit();
+    let log = session.log();
+    assert!(
+        log.contains("panic: index out of bounds: the len is 2 but the index is 2"),
+        "{log}"
+    );
+    assert!(
+        log.contains("src/source/sim.rs"),
+        "the log says where: {log}"
+    );
 }
 
 fn status_written(path: &Path) -> bool {

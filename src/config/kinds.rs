@@ -23,7 +23,7 @@ fn allowed_keys(kind: &str) -> &'static [&'static str] {
         "redis" | "mongodb" => &["url"],
         "http" => &["url", "method", "headers", "body", "rows"],
         "command" => &["argv", "format"],
-        "sim" => &["latency", "rows", "error", "fail", "hang", "seed"],
+        "sim" => &["latency", "rows", "error", "fail", "hang", "panic", "seed"],
         _ => &[],
     }
 }
@@ -287,6 +287,7 @@ fn sim_spec(ctx: &Ctx<'_>, raw: &RawSource) -> Result<SimSpec, ConfigError> {
         error: raw.error.as_ref().map(|e| e.get_ref().clone()),
         fail,
         hang: raw.hang.as_ref().is_some_and(|h| *h.get_ref()),
+        panic: raw.panic.as_ref().map(|p| p.get_ref().clone()),
         seed: raw.seed.as_ref().map(|s| *s.get_ref() as u64),
     })
 }

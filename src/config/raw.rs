@@ -67,6 +67,7 @@ pub struct RawSource {
     pub error: Option<Spanned<String>>,
     pub fail: Option<Spanned<f64>>,
     pub hang: Option<Spanned<bool>>,
+    pub panic: Option<Spanned<String>>,
     pub seed: Option<Spanned<i64>>,
     pub pool: Option<Spanned<i64>>,
 }
@@ -90,6 +91,7 @@ impl RawSource {
             at("error", self.error.as_ref()),
             at("fail", self.fail.as_ref()),
             at("hang", self.hang.as_ref()),
+            at("panic", self.panic.as_ref()),
             at("seed", self.seed.as_ref()),
             at("pool", self.pool.as_ref()),
         ]

@@ -182,7 +182,7 @@ fn errors_name_file_line_and_value() {
         ),
         (
             "[[source]]\nname = \"a\"\nkind = \"sim\"\nargv = [\"ls\"]\n",
-            "conf/sources.toml:4: `argv` is not a key of kind \"sim\" (it takes: latency, rows, error, fail, hang, seed)",
+            "conf/sources.toml:4: `argv` is not a key of kind \"sim\" (it takes: latency, rows, error, fail, hang, panic, seed)",
         ),
         (
             "[[source]]\nname = \"a\"\nkind = \"sim\"\n[[source]]\nname = \"a\"\nkind = \"sim\"\n",

@@ -94,6 +94,9 @@ pub struct SimSpec {
     pub fail: f64,
     /// Never answer.
     pub hang: bool,
+    /// Panic with this message after the latency: simulates a bug in a source's code, to show
+    /// that a panic is contained (the source ends in `error`, the log has the panic).
+    pub panic: Option<String>,
     /// Seed for latency, failures and row values; absent means a new seed each run.
     pub seed: Option<u64>,
 }
@@ -227,6 +230,9 @@ impl SimSpec {
         }
         if self.hang {
             s.push_str(", hangs");
+        }
+        if self.panic.is_some() {
+            s.push_str(", panics");
         }
         s
     }

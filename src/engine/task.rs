@@ -4,12 +4,15 @@
 use std::sync::Arc;
 
 use arrow_array::RecordBatch;
+use futures_util::FutureExt;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use super::Shared;
 use crate::event::EventKind;
-use crate::source::{Outcome, Request, RowSink, SinkLimits, SourceReport, TimeoutCause, Timing};
+use crate::source::{
+    Outcome, Request, RowSink, SinkLimits, Source, SourceError, SourceReport, TimeoutCause, Timing,
+};
 
 /// What a source task is given.
 pub(super) struct TaskCtx {
@@ -102,20 +105,7 @@ pub(super) async fn run_source(ctx: TaskCtx) -> (SourceReport, Vec<RecordBatch>)
         index,
         ctx.start,
     );
-    let outcome = tokio::select! {
-        biased;
-        result = source.run(&request, &mut sink) => match result {
-            Ok(()) => Outcome::Ok,
-            // A source that saw the cancel itself and gave up with an error was cut off: the
-            // cancel is the cause, not the error.
-            Err(_) if token.is_cancelled() => ctx.shared.stopped_outcome(),
-            Err(e) => e.into(),
-        },
-        () = token.cancelled() => ctx.shared.stopped_outcome(),
-        () = tokio::time::sleep(planned.timeout) => {
-            Outcome::Timeout { limit: planned.timeout, cause: TimeoutCause::Source }
-        }
-    };
+    let outcome = run_to_outcome(&ctx, source.as_ref(), &request, &mut sink).await;
     // The source's future is gone by now; tell its cleanup (if any) that the run was cut off.
     if outcome != Outcome::Ok {
         token.cancel();
@@ -128,6 +118,34 @@ pub(super) async fn run_source(ctx: TaskCtx) -> (SourceReport, Vec<RecordBatch>)
         ..report(outcome, rows, timing)
     };
     finish(&ctx, report, sink.into_batches()).await
+}
+
+/// Runs `source` once under the source's timeout and the gather's token. A panic in the
+/// source's code is caught here, so the source still ends in one outcome with its timing and
+/// the watcher hears of it (the panic hook logs where it happened).
+async fn run_to_outcome(
+    ctx: &TaskCtx,
+    source: &dyn Source,
+    request: &Request,
+    sink: &mut RowSink,
+) -> Outcome {
+    let timeout = ctx.shared.plan.sources[ctx.index].timeout;
+    let run = std::panic::AssertUnwindSafe(source.run(request, sink)).catch_unwind();
+    tokio::select! {
+        biased;
+        result = run => match result {
+            Err(payload) => panicked(&*payload).into(),
+            Ok(Ok(())) => Outcome::Ok,
+            // A source that saw the cancel itself and gave up with an error was cut off: the
+            // cancel is the cause, not the error.
+            Ok(Err(_)) if request.cancel.is_cancelled() => ctx.shared.stopped_outcome(),
+            Ok(Err(e)) => e.into(),
+        },
+        () = request.cancel.cancelled() => ctx.shared.stopped_outcome(),
+        () = tokio::time::sleep(timeout) => {
+            Outcome::Timeout { limit: timeout, cause: TimeoutCause::Source }
+        }
+    }
 }
 
 async fn finish(
@@ -155,4 +173,12 @@ async fn finish(
         })
         .await;
     (report, kept)
+}
+
+/// The error of a source whose code panicked: a bug in scatter, said as such.
+pub(super) fn panicked(payload: &(dyn std::any::Any + Send)) -> SourceError {
+    SourceError::Failed(format!(
+        "internal error (a bug in scatter): {}; the log has where it happened",
+        crate::logging::panic_message(payload)
+    ))
 }

@@ -22,6 +22,7 @@ fn sim(latency_ms: u64) -> SimSpec {
         error: None,
         fail: 0.0,
         hang: false,
+        panic: None,
         seed: Some(1),
     }
 }
@@ -448,10 +449,20 @@ async fn a_panicking_source_is_an_error_not_a_missing_row() {
         ],
         settings(8, Mode::Partial, None),
     );
-    let (r, _) = gather(p).await;
+    let (r, events) = gather(p).await;
     assert_eq!(r.reports[0].outcome.state(), State::Error);
-    assert!(r.reports[0].outcome.message().unwrap().contains("panicked"));
+    assert_eq!(
+        r.reports[0].outcome.message().unwrap(),
+        "internal error (a bug in scatter): bug in a source; the log has where it happened"
+    );
+    assert!(r.reports[0].timing.started.is_some(), "it keeps its timing");
     assert_eq!(r.reports[1].outcome, Outcome::Ok);
+    // The watcher hears the outcome like any other, so the dashboard's row shows the error.
+    let finished = events.iter().find_map(|e| match &e.kind {
+        EventKind::Finished { report, .. } if report.index == 0 => Some(report),
+        _ => None,
+    });
+    assert_eq!(finished.map(|f| f.outcome.state()), Some(State::Error));
 }
 
 /// Watches its cancel token and gives up with an error as soon as it fires, as sources that

@@ -62,6 +62,9 @@ impl SimSource {
             std::future::pending::<()>().await;
         }
         tokio::time::sleep(latency).await;
+        if let Some(message) = &self.spec.panic {
+            panic!("{message}");
+        }
         if let Some(message) = &self.spec.error {
             return Err(SourceError::Failed(message.clone()));
         }

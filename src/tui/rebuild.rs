@@ -78,6 +78,15 @@ impl RebuildJob {
         }
     }
 
+    /// [`Self::run`], with a panic caught: the table then fails to rebuild with the panic's
+    /// message (the panic hook logged where), instead of never landing and leaving the app
+    /// waiting for it.
+    #[must_use]
+    pub fn run_caught(self) -> Rebuilt {
+        let (ticket, spec, filter) = (self.ticket.clone(), self.spec.clone(), self.filter.clone());
+        caught(ticket, spec, filter, || self.run())
+    }
+
     /// Merges, sorts, filters and marks the rows (slow: run it off the event loop).
     #[must_use]
     pub fn run(self) -> Rebuilt {
@@ -105,6 +114,26 @@ impl RebuildJob {
             result,
         }
     }
+}
+
+/// What `build` returns, or, when it panics, a failed rebuild for `ticket` saying so.
+fn caught(
+    ticket: Ticket,
+    spec: MergeSpec,
+    filter: String,
+    build: impl FnOnce() -> Rebuilt,
+) -> Rebuilt {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(build)).unwrap_or_else(|payload| {
+        Rebuilt {
+            ticket,
+            spec,
+            filter,
+            result: Err(ArrowError::ComputeError(format!(
+                "internal error (a bug in scatter): {}; the log has where it happened",
+                crate::logging::panic_message(&*payload)
+            ))),
+        }
+    })
 }
 
 /// The table's rebuild bookkeeping, owned by the app.
@@ -202,6 +231,20 @@ mod tests {
 
     fn landed(ticket: Ticket) -> Rebuilt {
         RebuildJob::new(ticket, Vec::new(), MergeSpec::default(), String::new()).run()
+    }
+
+    #[test]
+    fn a_rebuild_that_panics_lands_as_a_failure_and_frees_the_slot() {
+        let mut r = Rebuilds::default();
+        r.mark_dirty();
+        let ticket = r.begin(Instant::now()).unwrap();
+        let rebuilt = caught(ticket, MergeSpec::default(), String::new(), || {
+            panic!("index out of bounds")
+        });
+        let message = rebuilt.result.as_ref().map(|_| ()).unwrap_err().to_string();
+        assert!(message.contains("internal error (a bug in scatter): index out of bounds"));
+        assert!(r.land(&rebuilt));
+        assert!(!r.is_busy(), "the next rebuild may start");
     }
 
     #[test]
