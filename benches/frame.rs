@@ -152,6 +152,7 @@ fn loaded_fleet(sources: usize) -> App {
         generation,
         kind: EventKind::GatherFinished {
             elapsed: Duration::from_millis(30),
+            aborted: false,
         },
     }));
     // The event loop runs the merge on a blocking thread; here, at once.

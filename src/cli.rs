@@ -103,6 +103,12 @@ pub struct Cli {
     )]
     pub allow_writes: bool,
 
+    /// Append each gather's report (sources, states, timings, row counts and the limits that
+    /// applied) to FILE as one JSON line, from --once and from the dashboard (every run);
+    /// scatter replay FILE replays it under other limits.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+
     /// Log file [default: ~/.local/state/scatter/scatter.log].
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,

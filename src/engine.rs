@@ -301,7 +301,9 @@ async fn run(shared: Shared) -> GatherResult {
         }
     }
     let elapsed = start.elapsed();
-    shared.emit(EventKind::GatherFinished { elapsed }).await;
+    shared
+        .emit(EventKind::GatherFinished { elapsed, aborted })
+        .await;
     GatherResult {
         generation: shared.generation,
         elapsed,

@@ -62,5 +62,8 @@ pub enum EventKind {
     GatherFinished {
         /// Wall time of the whole gather.
         elapsed: Duration,
+        /// `fail-fast` stopped the gather: its result is not to be used (as
+        /// [`GatherResult::aborted`](crate::engine::GatherResult::aborted)).
+        aborted: bool,
     },
 }

@@ -11,18 +11,21 @@ use crate::config::Config;
 use crate::engine::{self, GatherResult, Plan};
 use crate::merge::{self, Merged};
 use crate::output::{self, Format, ProgressLine, SummaryMode};
+use crate::record::Recorder;
 use crate::source::CancelReason;
 
 /// How long to wait at exit for sources' cleanup (server-side cancels) to finish.
 const CLEANUP_GRACE: Duration = Duration::from_secs(3);
 
 /// Runs one gather of `config`, writes the result to `out` in `format`, the summary (as
-/// `summary` says) to stderr, and returns the exit code. Ctrl-C (SIGINT) or SIGTERM (`timeout(1)`, a job runner stopping the process) cancels
+/// `summary` says) to stderr, appends the gather's report to `record` when given, and returns
+/// the exit code. Ctrl-C (SIGINT) or SIGTERM (`timeout(1)`, a job runner stopping the process) cancels
 /// the gather, on the servers too; what finished is still printed.
 pub async fn run(
     config: &Config,
     format: Format,
     summary: SummaryMode,
+    record: Option<&mut Recorder>,
     out: &mut dyn Write,
 ) -> std::io::Result<u8> {
     let plan = Arc::new(Plan::new(config));
@@ -53,6 +56,12 @@ pub async fn run(
     };
     // The gather task owned the last event sender; the progress line ends when it is gone.
     let _ = progress.await;
+    if let Some(recorder) = record {
+        let query = config.query.as_deref().unwrap_or("");
+        if let Err(e) = recorder.write(&plan, query, &result) {
+            eprintln!("scatter: warning: {e}");
+        }
+    }
     let merged = usable(&result, config)?;
     output::write(
         out,

@@ -12,6 +12,7 @@
 //! - [`merge`]: schema union with widening, `_source`, sort, dedupe, limit (pure).
 //! - [`output`]: headless formats (table, JSON, NDJSON, CSV), summary, exit codes.
 //! - [`headless`]: the `--once` run.
+//! - [`record`]: `--record FILE`: each gather's report appended as one JSON line.
 //! - [`tui`]: the live dashboard: terminal guard and event loop, the `App` state changed only
 //!   by actions, the sorted/filtered table index, one render module per screen region.
 //! - [`logging`]: tracing to a file, never to the terminal.
@@ -29,6 +30,7 @@ pub mod headless;
 pub mod logging;
 pub mod merge;
 pub mod output;
+pub mod record;
 pub mod source;
 pub mod tui;
 pub mod value;

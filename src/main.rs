@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use scatter::cli::Cli;
 use scatter::config::{self, Config};
+use scatter::record::Recorder;
 use scatter::{headless, logging, output, tui};
 
 /// Usage or config error.
@@ -53,6 +54,13 @@ fn main() -> ExitCode {
             }
         };
     }
+    let recorder = match cli.record.as_deref().map(Recorder::open).transpose() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("scatter: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -65,10 +73,11 @@ fn main() -> ExitCode {
             // Block-buffered: stdout is line-buffered by default, one write per NDJSON row.
             let mut stdout =
                 std::io::BufWriter::with_capacity(STDOUT_BUFFER, std::io::stdout().lock());
-            headless::run(&config, format, cli.summary, &mut stdout).await
+            let mut recorder = recorder;
+            headless::run(&config, format, cli.summary, recorder.as_mut(), &mut stdout).await
         })
     } else {
-        runtime.block_on(tui::run(config))
+        runtime.block_on(tui::run(config, recorder))
     };
     match code {
         Ok(code) => ExitCode::from(code),

@@ -131,7 +131,9 @@ fn write_json(
     writeln!(out, ",\"total\":{}}}", merged.map_or(0, |m| m.total))
 }
 
-fn source_json(r: &SourceReport) -> serde_json::Value {
+/// A source as `--once`'s JSON gives it (also the base of a `--record` line's sources).
+#[must_use]
+pub fn source_json(r: &SourceReport) -> serde_json::Value {
     json!({
         "name": r.name,
         "kind": r.kind,

@@ -48,6 +48,7 @@ pub use theme::Theme;
 use crate::config::Config;
 use crate::engine::{self, Gather, Plan};
 use crate::event::Event;
+use crate::record::{Recorder, WatchedRecorder};
 use crate::source::CancelReason;
 
 /// Time between frames: 20 frames a second keeps latencies and bars moving smoothly while
@@ -99,8 +100,9 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// Runs the dashboard on `config` until the user quits; returns the exit code.
-pub async fn run(config: Config) -> io::Result<u8> {
+/// Runs the dashboard on `config` until the user quits, recording every run to `recorder`
+/// when given; returns the exit code.
+pub async fn run(config: Config, recorder: Option<Recorder>) -> io::Result<u8> {
     let plan = Arc::new(Plan::new(&config));
     let mut app = App::new(config, Arc::clone(&plan), Theme::from_env(), Instant::now());
     app.history = history::History::load(&crate::logging::state_dir());
@@ -110,9 +112,10 @@ pub async fn run(config: Config) -> io::Result<u8> {
     // The running gather, if any; owned here so that it is shut down on every way out of the
     // loop, errors included.
     let mut gather: Option<Gather> = None;
-    let outcome = event_loop(&mut guard.terminal, &mut app, &mut gather).await;
+    let mut recorder = recorder.map(WatchedRecorder::new);
+    let outcome = event_loop(&mut guard.terminal, &mut app, &mut gather, &mut recorder).await;
     drop(guard);
-    shut_down(gather, app.plan()).await;
+    shut_down(gather, app.plan(), recorder.as_mut()).await;
     outcome.map(|()| EXIT_OK)
 }
 
@@ -121,6 +124,7 @@ async fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
     gather: &mut Option<Gather>,
+    recorder: &mut Option<WatchedRecorder>,
 ) -> io::Result<()> {
     // Engine -> loop. Every gather gets a clone of `events_tx`; this loop is the only
     // receiver. The loop keeps `events_tx` itself, so `recv` never reports a closed channel;
@@ -155,6 +159,9 @@ async fn event_loop(
                         old.cancel(CancelReason::Superseded);
                     }
                     tracing::info!(generation, "run");
+                    if let Some(r) = recorder.as_mut() {
+                        r.started(generation, Arc::clone(&plan), &app.query);
+                    }
                     *gather = Some(engine::spawn(plan, generation, events_tx.clone()));
                 }
             }
@@ -172,10 +179,12 @@ async fn event_loop(
                 }
             }
             Some(event) = events_rx.recv() => {
+                record(recorder.as_mut(), app, &event);
                 effect = app.update(Action::Engine(event));
                 let mut drained = 1;
                 while effect.is_none() && drained < EVENTS_PER_TURN {
                     let Ok(event) = events_rx.try_recv() else { break };
+                    record(recorder.as_mut(), app, &event);
                     effect = app.update(Action::Engine(event));
                     drained += 1;
                 }
@@ -188,12 +197,28 @@ async fn event_loop(
     }
 }
 
+/// Shows `event` to the recorder, if recording; a failure to write is said in the footer.
+fn record(recorder: Option<&mut WatchedRecorder>, app: &mut App, event: &Event) {
+    if let Some(r) = recorder
+        && let Err(e) = r.observe(event)
+    {
+        tracing::warn!(error = %e, "recording failed");
+        app.notify_error(e.to_string());
+    }
+}
+
 /// Cancels the gather still running (reason: shutting down), gives it a moment to record
-/// its sources' outcomes, then waits briefly for sources' cleanup (server-side cancels).
-async fn shut_down(gather: Option<Gather>, plan: &Plan) {
+/// its sources' outcomes (in the recording too, if one is kept), then waits briefly for
+/// sources' cleanup (server-side cancels).
+async fn shut_down(gather: Option<Gather>, plan: &Plan, recorder: Option<&mut WatchedRecorder>) {
     if let Some(g) = gather {
         g.cancel(CancelReason::Shutdown);
-        let _ = tokio::time::timeout(GATHER_GRACE, g.join()).await;
+        if let Ok(result) = tokio::time::timeout(GATHER_GRACE, g.join()).await
+            && let Some(r) = recorder
+            && let Err(e) = r.joined(&result)
+        {
+            tracing::warn!(error = %e, "recording failed");
+        }
     }
     plan.cleanup.close();
     let _ = tokio::time::timeout(CLEANUP_GRACE, plan.cleanup.wait()).await;

@@ -179,6 +179,7 @@ pub fn gather_done(app: &mut App, generation: u64, elapsed_ms: u64) {
         generation,
         EventKind::GatherFinished {
             elapsed: ms(elapsed_ms),
+            aborted: false,
         },
     );
 }

@@ -67,7 +67,7 @@ impl App {
                 self.count_change(before, self.sources[index].state);
                 self.rebuilds.mark_dirty();
             }
-            EventKind::GatherFinished { elapsed } => return self.gather_finished(elapsed),
+            EventKind::GatherFinished { elapsed, .. } => return self.gather_finished(elapsed),
         }
         None
     }

@@ -38,6 +38,12 @@ impl App {
         }
     }
 
+    /// Says `text` in the footer as an error (from outside the app: the event loop's
+    /// recording failed).
+    pub fn notify_error(&mut self, text: String) {
+        self.post_error(text);
+    }
+
     /// Esc: asks the loop to cancel the running gather, if one runs.
     pub(super) fn cancel(&mut self) -> Option<Effect> {
         if self.is_running {
