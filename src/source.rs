@@ -91,7 +91,11 @@ pub trait Source: Send + Sync + 'static {
 pub fn build(spec: &SourceSpec) -> Result<Arc<dyn Source>, SourceError> {
     Ok(match &spec.kind {
         KindSpec::Sim(sim) => Arc::new(SimSource::new(sim.clone())),
-        KindSpec::File { path, format } => Arc::new(FileSource::new(path.clone(), *format)),
+        KindSpec::File {
+            path,
+            format,
+            nulls,
+        } => Arc::new(FileSource::new(path.clone(), *format).with_nulls(nulls)),
         KindSpec::Sqlite { path } => Arc::new(SqliteSource::new(path.clone())),
         KindSpec::Postgres { url, pool } => Arc::new(PostgresSource::new(url, *pool)?),
         KindSpec::Mysql { url, pool } => Arc::new(MysqlSource::new(url, *pool)?),
@@ -110,6 +114,10 @@ pub fn build(spec: &SourceSpec) -> Result<Arc<dyn Source>, SourceError> {
             body.as_deref(),
             rows,
         )?),
-        KindSpec::Command { argv, format } => Arc::new(CommandSource::new(argv.clone(), *format)),
+        KindSpec::Command {
+            argv,
+            format,
+            nulls,
+        } => Arc::new(CommandSource::new(argv.clone(), *format).with_nulls(nulls)),
     })
 }

@@ -19,10 +19,11 @@ pub const KINDS: [&str; 9] = [
 fn allowed_keys(kind: &str) -> &'static [&'static str] {
     match kind {
         "postgres" | "mysql" => &["url", "pool"],
-        "sqlite" | "file" => &["path"],
+        "sqlite" => &["path"],
+        "file" => &["path", "nulls"],
         "redis" | "mongodb" => &["url"],
         "http" => &["url", "method", "headers", "body", "rows"],
-        "command" => &["argv", "format"],
+        "command" => &["argv", "format", "nulls"],
         "sim" => &["latency", "rows", "error", "fail", "hang", "panic", "seed"],
         _ => &[],
     }
@@ -173,7 +174,12 @@ fn file_spec(ctx: &Ctx<'_>, at: usize, raw: &RawSource) -> Result<KindSpec, Conf
             ),
         )
     })?;
-    Ok(KindSpec::File { path, format })
+    let nulls = nulls(ctx, raw, format)?;
+    Ok(KindSpec::File {
+        path,
+        format,
+        nulls,
+    })
 }
 
 fn http_spec(ctx: &Ctx<'_>, at: usize, raw: &RawSource) -> Result<KindSpec, ConfigError> {
@@ -250,7 +256,30 @@ fn command_spec(ctx: &Ctx<'_>, at: usize, raw: &RawSource) -> Result<KindSpec, C
             )
         })?,
     };
-    Ok(KindSpec::Command { argv, format })
+    let nulls = nulls(ctx, raw, format)?;
+    Ok(KindSpec::Command {
+        argv,
+        format,
+        nulls,
+    })
+}
+
+/// `nulls`: the spellings of null in CSV (default: only the empty field). JSON has its own
+/// `null`, so the key is an error on a JSON or NDJSON source.
+fn nulls(ctx: &Ctx<'_>, raw: &RawSource, format: DataFormat) -> Result<Vec<String>, ConfigError> {
+    let Some(nulls) = raw.nulls.as_ref() else {
+        return Ok(vec![String::new()]);
+    };
+    if format != DataFormat::Csv {
+        return Err(ctx.err(
+            nulls.span().start,
+            format!(
+                "`nulls`: only CSV spells null as text; this source reads {}",
+                format.as_str()
+            ),
+        ));
+    }
+    Ok(nulls.get_ref().clone())
 }
 
 fn sim_spec(ctx: &Ctx<'_>, raw: &RawSource) -> Result<SimSpec, ConfigError> {

@@ -130,7 +130,8 @@ seed = 7
         c.sources[3].kind,
         KindSpec::File {
             path: "conf/data/x.jsonl".into(),
-            format: DataFormat::Ndjson
+            format: DataFormat::Ndjson,
+            nulls: vec![String::new()],
         }
     );
     assert!(!c.sources[3].enabled);

@@ -154,6 +154,8 @@ pub enum KindSpec {
         argv: Vec<String>,
         /// Format of its stdout.
         format: DataFormat,
+        /// CSV fields that read as null (`nulls`; default: the empty field).
+        nulls: Vec<String>,
     },
     /// A CSV, JSON or NDJSON file read whole.
     File {
@@ -161,6 +163,8 @@ pub enum KindSpec {
         path: PathBuf,
         /// Its format, from the extension.
         format: DataFormat,
+        /// CSV fields that read as null (`nulls`; default: the empty field).
+        nulls: Vec<String>,
     },
     /// A simulated source.
     Sim(SimSpec),

@@ -24,8 +24,9 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::{Child, Command};
 use tokio_util::task::TaskTracker;
 
+use super::data::{self, Nulls};
 use super::http::bytes_text;
-use super::{MAX_OUTPUT_BYTES, Request, RowSink, Source, SourceError, data, redact};
+use super::{MAX_OUTPUT_BYTES, Request, RowSink, Source, SourceError, redact};
 use crate::config::DataFormat;
 
 /// Bytes of stderr quoted in the error of a failed command: the end of a message or a stack
@@ -36,6 +37,7 @@ const STDERR_TAIL: usize = 300;
 pub struct CommandSource {
     argv: Vec<String>,
     format: DataFormat,
+    nulls: Nulls,
     output_cap: usize,
 }
 
@@ -106,8 +108,16 @@ impl CommandSource {
         Self {
             argv,
             format,
+            nulls: Nulls::default(),
             output_cap: MAX_OUTPUT_BYTES,
         }
+    }
+
+    /// Reads the CSV fields spelled as one of `nulls` as null (default: the empty field).
+    #[must_use]
+    pub fn with_nulls(mut self, nulls: &[String]) -> Self {
+        self.nulls = Nulls::new(nulls);
+        self
     }
 
     /// Sets the most stdout bytes read (default [`MAX_OUTPUT_BYTES`]); more is an error and
@@ -163,7 +173,7 @@ impl CommandSource {
         if out.iter().all(u8::is_ascii_whitespace) {
             return Ok(());
         }
-        data::push_parsed(out, self.format, sink).await
+        data::push_parsed(out, self.format, &self.nulls, sink).await
     }
 }
 

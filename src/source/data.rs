@@ -1,5 +1,8 @@
 //! CSV, JSON-array and NDJSON bytes to record batches, with arrow-csv and arrow-json. Used by
 //! the `file` and `command` kinds.
+//!
+//! CSV fields read as null when they are one of the source's `nulls` spellings ([`Nulls`]),
+//! so a numeric column with `NA` gaps stays numeric.
 
 use std::io::{BufReader, Cursor};
 use std::sync::Arc;
@@ -11,14 +14,20 @@ use tokio::sync::mpsc;
 use super::{BATCH_ROWS, RowSink, SourceError};
 use crate::config::DataFormat;
 
-/// Parses `bytes` as `format`, calling `each` per batch until it returns `false`.
+mod csv;
+
+pub use csv::Nulls;
+
+/// Parses `bytes` as `format` (CSV fields spelled as `nulls` read as null), calling `each` per
+/// batch until it returns `false`.
 pub fn parse(
     bytes: &[u8],
     format: DataFormat,
+    nulls: &Nulls,
     each: impl FnMut(RecordBatch) -> bool,
 ) -> Result<(), SourceError> {
     match format {
-        DataFormat::Csv => parse_csv(bytes, each),
+        DataFormat::Csv => csv::parse(bytes, nulls, each),
         DataFormat::Ndjson => parse_ndjson(bytes, each),
         DataFormat::Json => parse_json_array(bytes, each),
     }
@@ -58,16 +67,6 @@ fn read_inferred(
     read(full, each)
 }
 
-fn parse_csv(bytes: &[u8], mut each: impl FnMut(RecordBatch) -> bool) -> Result<(), SourceError> {
-    let format = arrow_csv::reader::Format::default().with_header(true);
-    read_inferred(
-        |limit| format.infer_schema(Cursor::new(bytes), limit),
-        |schema, each| read_csv(bytes, &format, schema, each),
-        &mut each,
-    )
-    .map_err(|e| SourceError::Parse(format!("CSV: {e}")))
-}
-
 fn parse_ndjson(
     bytes: &[u8],
     mut each: impl FnMut(RecordBatch) -> bool,
@@ -90,24 +89,6 @@ fn parse_ndjson(
         &mut each,
     )
     .map_err(|e| SourceError::Parse(format!("NDJSON: {e}")))
-}
-
-fn read_csv(
-    bytes: &[u8],
-    format: &arrow_csv::reader::Format,
-    schema: Schema,
-    each: &mut dyn FnMut(RecordBatch) -> bool,
-) -> Result<(), ArrowError> {
-    let reader = arrow_csv::ReaderBuilder::new(Arc::new(schema))
-        .with_format(format.clone())
-        .with_batch_size(BATCH_ROWS)
-        .build(Cursor::new(bytes))?;
-    for batch in reader {
-        if !each(batch?) {
-            break;
-        }
-    }
-    Ok(())
 }
 
 fn json_reader(schema: SchemaRef) -> arrow_json::ReaderBuilder {
@@ -189,13 +170,15 @@ pub(crate) fn json_kind(v: &serde_json::Value) -> &'static str {
 pub async fn push_parsed(
     bytes: Vec<u8>,
     format: DataFormat,
+    nulls: &Nulls,
     sink: &mut RowSink,
 ) -> Result<(), SourceError> {
     // Parser thread -> this future. Small: the parser runs at most a few batches ahead.
     // Dropping the receiver (cancel, cap) makes the parser's next send fail, which stops it.
     let (batch_tx, mut batch_rx) = mpsc::channel::<RecordBatch>(4);
+    let nulls = nulls.clone();
     let parser = tokio::task::spawn_blocking(move || {
-        parse(&bytes, format, |batch| {
+        parse(&bytes, format, &nulls, |batch| {
             batch_tx.blocking_send(batch).is_ok()
         })
     });
@@ -213,7 +196,7 @@ mod tests {
 
     fn rows(bytes: &str, format: DataFormat) -> Result<usize, String> {
         let mut n = 0;
-        parse(bytes.as_bytes(), format, |b| {
+        parse(bytes.as_bytes(), format, &Nulls::default(), |b| {
             n += b.num_rows();
             true
         })
@@ -234,6 +217,54 @@ mod tests {
         );
     }
 
+    /// The `n` column's type and null count, and `s`'s values, of `text` read with `nulls`.
+    fn read_with(
+        text: &str,
+        nulls: &[&str],
+    ) -> (arrow_schema::DataType, usize, Vec<Option<String>>) {
+        let nulls: Vec<String> = nulls.iter().map(|&s| s.to_owned()).collect();
+        let mut batches = Vec::new();
+        parse(text.as_bytes(), DataFormat::Csv, &Nulls::new(&nulls), |b| {
+            batches.push(b);
+            true
+        })
+        .unwrap();
+        let b = &batches[0];
+        let s = arrow_cast::cast(b.column(1), &arrow_schema::DataType::Utf8).unwrap();
+        let s = s
+            .as_any()
+            .downcast_ref::<arrow_array::StringArray>()
+            .unwrap();
+        (
+            b.column(0).data_type().clone(),
+            b.column(0).null_count(),
+            s.iter().map(|v| v.map(str::to_owned)).collect(),
+        )
+    }
+
+    #[test]
+    fn null_spellings_keep_a_numeric_column_numeric() {
+        use arrow_schema::DataType::{Int64, Utf8};
+        let text = "n,s\n1,a\nNA,\n\\N,NA\n,x\n";
+        let some = |s: &str| Some(s.to_owned());
+        // Default: only the empty field is null, so NA and \N make `n` text.
+        assert_eq!(
+            read_with(text, &[""]),
+            (Utf8, 1, vec![some("a"), None, some("NA"), some("x")])
+        );
+        assert_eq!(
+            read_with(text, &["NA", "\\N", ""]),
+            (Int64, 3, vec![some("a"), None, None, some("x")])
+        );
+        // Regex characters are literals: "." is not "any character".
+        assert_eq!(
+            read_with("n,s\n1,.\n2,a\n", &["."]).2,
+            vec![None, some("a")]
+        );
+        // No spelling at all: the empty text field stays empty text.
+        assert_eq!(read_with("n,s\n1,\n", &[]).2, vec![some("")]);
+    }
+
     #[test]
     fn a_late_row_that_contradicts_the_sampled_types_is_kept() {
         use std::fmt::Write as _;
@@ -243,7 +274,7 @@ mod tests {
         }
         text.push_str("not a number,y\n");
         let mut values = Vec::new();
-        parse(text.as_bytes(), DataFormat::Csv, |b| {
+        parse(text.as_bytes(), DataFormat::Csv, &Nulls::default(), |b| {
             let col = arrow_cast::cast(b.column(0), &arrow_schema::DataType::Utf8).unwrap();
             values.extend(
                 col.as_any()
@@ -268,13 +299,18 @@ mod tests {
         }
         text.push_str(last);
         let (mut rows, mut late) = (0, 0);
-        parse(text.as_bytes(), DataFormat::Ndjson, |b| {
-            rows += b.num_rows();
-            late += b
-                .column_by_name("late")
-                .map_or(0, |c| c.len() - c.null_count());
-            true
-        })
+        parse(
+            text.as_bytes(),
+            DataFormat::Ndjson,
+            &Nulls::default(),
+            |b| {
+                rows += b.num_rows();
+                late += b
+                    .column_by_name("late")
+                    .map_or(0, |c| c.len() - c.null_count());
+                true
+            },
+        )
         .unwrap();
         (rows, late)
     }

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 
-use super::{Request, RowSink, Source, SourceError, data};
+use super::data::{self, Nulls};
+use super::{Request, RowSink, Source, SourceError};
 use crate::config::DataFormat;
 
 /// A data file.
@@ -13,13 +14,25 @@ use crate::config::DataFormat;
 pub struct FileSource {
     path: PathBuf,
     format: DataFormat,
+    nulls: Nulls,
 }
 
 impl FileSource {
     /// The file at `path`, in `format`.
     #[must_use]
     pub fn new(path: PathBuf, format: DataFormat) -> Self {
-        Self { path, format }
+        Self {
+            path,
+            format,
+            nulls: Nulls::default(),
+        }
+    }
+
+    /// Reads the CSV fields spelled as one of `nulls` as null (default: the empty field).
+    #[must_use]
+    pub fn with_nulls(mut self, nulls: &[String]) -> Self {
+        self.nulls = Nulls::new(nulls);
+        self
     }
 }
 
@@ -36,7 +49,7 @@ impl Source for FileSource {
                     context: format!("cannot read {}", self.path.display()),
                     source,
                 })?;
-            data::push_parsed(bytes, self.format, sink).await
+            data::push_parsed(bytes, self.format, &self.nulls, sink).await
         }
         .boxed()
     }

@@ -64,5 +64,5 @@ async fn push(bytes: Vec<u8>, sink: &mut RowSink) -> Result<(), SourceError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(());
     }
-    data::push_parsed(bytes, DataFormat::Ndjson, sink).await
+    data::push_parsed(bytes, DataFormat::Ndjson, &data::Nulls::default(), sink).await
 }
