@@ -62,7 +62,13 @@ pub async fn run(
             eprintln!("scatter: warning: {e}");
         }
     }
-    let merged = usable(&result, config)?;
+    let mut merged = usable(&result, config)?;
+    if matches!(format, Format::Json | Format::Ndjson)
+        && let Some(m) = merged.as_mut()
+    {
+        let lost = output::json_warnings(&m.batch);
+        m.warnings.extend(lost);
+    }
     output::write(
         out,
         format,

@@ -149,6 +149,51 @@ pub fn source_json(r: &SourceReport) -> serde_json::Value {
     })
 }
 
+/// For the JSON formats: a warning for each float column holding NaN or an infinity, which
+/// JSON cannot write (arrow-json writes `null` in their place).
+#[must_use]
+pub fn json_warnings(batch: &RecordBatch) -> Vec<String> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float16Type, Float32Type, Float64Type};
+    use arrow_schema::DataType;
+    fn counts<T: Into<f64>>(values: impl Iterator<Item = Option<T>>) -> (usize, usize) {
+        values
+            .flatten()
+            .map(Into::into)
+            .fold((0, 0), |(nan, inf), v: f64| {
+                (
+                    nan + usize::from(v.is_nan()),
+                    inf + usize::from(v.is_infinite()),
+                )
+            })
+    }
+    let schema = batch.schema();
+    schema
+        .fields()
+        .iter()
+        .zip(batch.columns())
+        .filter_map(|(field, column)| {
+            let (nan, inf) = match field.data_type() {
+                DataType::Float64 => counts(column.as_primitive::<Float64Type>().iter()),
+                DataType::Float32 => counts(column.as_primitive::<Float32Type>().iter()),
+                DataType::Float16 => counts(column.as_primitive::<Float16Type>().iter()),
+                _ => return None,
+            };
+            let what = match (nan, inf) {
+                (0, 0) => return None,
+                (n, 0) => format!("{n} NaN"),
+                (0, i) => format!("{i} infinite"),
+                (n, i) => format!("{n} NaN and {i} infinite"),
+            };
+            Some(format!(
+                "column `{}`: {what} written as null (JSON has no NaN or infinity; \
+                 --format csv keeps them)",
+                field.name()
+            ))
+        })
+        .collect()
+}
+
 /// Every warning of the gather: each source's, prefixed with its name, then the merge's.
 #[must_use]
 pub fn warnings(result: &GatherResult, merged: Option<&Merged>) -> Vec<String> {

@@ -130,3 +130,118 @@ fn nulls_on_a_command_and_on_a_json_file() {
         text(&out.stderr)
     );
 }
+
+/// The output of `--once --format <format>` over `path` read as a `file` source in `dir`.
+fn read_file(dir: &Path, path: &str, format: &str) -> String {
+    let config = format!("[[source]]\nname = \"t\"\nkind = \"file\"\npath = \"{path}\"\n");
+    std::fs::write(dir.join("sources.toml"), config).unwrap();
+    let out = scatter(dir, &["--once", "--format", format]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+#[test]
+fn a_timestamp_keeps_its_zone_in_every_text_output_and_round_trips() {
+    let dir = dir_with(
+        "",
+        &[
+            (
+                "utc.csv",
+                "id,at\n1,2013-01-01T10:00:00Z\n2,2013-01-01T12:30:00Z\n",
+            ),
+            (
+                "paris.csv",
+                "id,at\n1,2013-01-01T10:00:00+01:00\n2,2013-06-01 10:00:00+01:00\n",
+            ),
+            ("wall.csv", "id,at\n1,2013-01-01 10:00:00\n"),
+        ],
+    );
+    for format in ["table", "csv", "ndjson", "json"] {
+        let utc = read_file(dir.path(), "utc.csv", format);
+        assert!(utc.contains("2013-01-01T10:00:00Z"), "{format}: {utc}");
+        let paris = read_file(dir.path(), "paris.csv", format);
+        assert!(
+            paris.contains("2013-01-01T10:00:00+01:00"),
+            "{format}: {paris}"
+        );
+        assert!(
+            paris.contains("2013-06-01T10:00:00+01:00"),
+            "{format}: {paris}"
+        );
+        // A time written without a zone is not given one.
+        let wall = read_file(dir.path(), "wall.csv", format);
+        assert!(wall.contains("2013-01-01T10:00:00"), "{format}: {wall}");
+        assert!(
+            !wall.contains("10:00:00Z") && !wall.contains("+00"),
+            "{format}: {wall}"
+        );
+    }
+    // Written as CSV and read back, the values are the same text.
+    let once = read_file(dir.path(), "paris.csv", "csv");
+    std::fs::write(dir.path().join("again.csv"), &once).unwrap();
+    let twice = read_file(dir.path(), "again.csv", "csv");
+    let values = |csv: &str| -> Vec<String> {
+        csv.lines()
+            .map(|l| l.split(',').take(2).collect::<Vec<_>>().join(","))
+            .collect()
+    };
+    assert_eq!(values(&twice), values(&once));
+}
+
+#[test]
+fn sources_in_different_zones_merge_as_instants_in_utc() {
+    let dir = dir_with(
+        "[[source]]\nname = \"utc\"\nkind = \"file\"\npath = \"utc.csv\"\n\
+         [[source]]\nname = \"paris\"\nkind = \"file\"\npath = \"paris.csv\"\n",
+        &[
+            ("utc.csv", "at\n2013-01-01T10:00:00.250Z\n"),
+            ("paris.csv", "at\n2013-01-01T10:00:00+01:00\n"),
+        ],
+    );
+    let out = scatter(dir.path(), &["--once", "--format", "csv", "--sort", "at"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "at,_source\n2013-01-01T09:00:00Z,paris\n2013-01-01T10:00:00.250Z,utc\n"
+    );
+}
+
+#[test]
+fn json_outputs_say_that_nan_and_infinity_became_null() {
+    let dir = dir_with(
+        "query = \"SELECT 1.5 AS x, 9e999 AS big, -9e999 AS small\"\n\
+         [[source]]\nname = \"lite\"\nkind = \"sqlite\"\npath = \"empty.sql\"\n",
+        &[("empty.sql", "")],
+    );
+    let out = scatter(dir.path(), &["--once", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["rows"][0]["big"], serde_json::Value::Null);
+    let warnings: Vec<&str> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    let said = |column: &str| {
+        format!(
+            "column `{column}`: 1 infinite written as null (JSON has no NaN or infinity; \
+             --format csv keeps them)"
+        )
+    };
+    assert_eq!(warnings, [said("big"), said("small")]);
+
+    let out = scatter(dir.path(), &["--once", "--format", "ndjson"]);
+    assert!(
+        text(&out.stderr).contains(&said("big")),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = scatter(dir.path(), &["--once", "--format", "csv"]);
+    assert!(
+        text(&out.stdout).contains("inf,-inf"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(!text(&out.stderr).contains("written as null"));
+}

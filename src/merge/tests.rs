@@ -39,6 +39,8 @@ fn strings(b: &RecordBatch, col: &str) -> Vec<Option<String>> {
 #[test]
 fn widening_rules() {
     use DataType::{Boolean, Date32, Float32, Float64, Int32, Int64, Null, Utf8};
+    use arrow_schema::TimeUnit::{Microsecond, Millisecond, Second};
+    let stamp = |unit, zone: Option<&str>| DataType::Timestamp(unit, zone.map(Into::into));
     let cases = [
         (Int32, Int64, Int64),
         (Int64, Float32, Float64),
@@ -48,6 +50,22 @@ fn widening_rules() {
         (Boolean, Int64, Utf8),
         (Date32, Utf8, Utf8),
         (Utf8, Utf8, Utf8),
+        (
+            stamp(Second, Some("+02:00")),
+            stamp(Second, Some("+02:00")),
+            stamp(Second, Some("+02:00")),
+        ),
+        (
+            stamp(Second, Some("+02:00")),
+            stamp(Millisecond, Some("+00:00")),
+            stamp(Millisecond, Some("+00:00")),
+        ),
+        (
+            stamp(Microsecond, None),
+            stamp(Second, None),
+            stamp(Microsecond, None),
+        ),
+        (stamp(Second, None), stamp(Second, Some("+00:00")), Utf8),
     ];
     for (a, b, want) in cases {
         assert_eq!(widen(&a, &b), want, "{a} + {b}");
