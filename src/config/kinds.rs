@@ -164,7 +164,7 @@ fn file_spec(ctx: &Ctx<'_>, at: usize, raw: &RawSource) -> Result<KindSpec, Conf
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let format = DataFormat::from_extension(&ext).ok_or_else(|| {
+    let format = DataFormat::from_name(&ext).ok_or_else(|| {
         ctx.err(
             spanned.span().start,
             format!(

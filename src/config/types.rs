@@ -39,17 +39,6 @@ pub enum DataFormat {
 }
 
 impl DataFormat {
-    /// From a file extension (lowercase, no dot).
-    #[must_use]
-    pub fn from_extension(ext: &str) -> Option<Self> {
-        match ext {
-            "csv" => Some(Self::Csv),
-            "json" => Some(Self::Json),
-            "ndjson" | "jsonl" => Some(Self::Ndjson),
-            _ => None,
-        }
-    }
-
     /// The format's name as written in `format = "..."`.
     #[must_use]
     pub fn as_str(self) -> &'static str {
@@ -60,7 +49,8 @@ impl DataFormat {
         }
     }
 
-    /// From the name used by `format = "..."`.
+    /// From its name, as written in `format = "..."` or as a file's extension (lowercase,
+    /// no dot): `csv`, `json`, `ndjson` or `jsonl`.
     #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
         match name {
