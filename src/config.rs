@@ -5,6 +5,7 @@
 mod blocks;
 mod check;
 mod fleet;
+mod kind;
 mod kinds;
 mod raw;
 mod types;
@@ -17,7 +18,7 @@ use serde::Deserialize as _;
 use toml::de::DeTable;
 
 pub use check::{EnvLookup, ValueError, interpolate, parse_duration};
-pub use kinds::KINDS;
+pub use kind::Kind;
 pub use types::{DataFormat, GatherSettings, HttpMethod, KindSpec, Mode, SimSpec, SourceSpec};
 
 use crate::merge::{MergeSpec, SortKey};

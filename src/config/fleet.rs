@@ -19,8 +19,8 @@ use std::time::Duration;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::ConfigError;
 use super::check::Ctx;
+use super::{ConfigError, Kind};
 pub use error::FleetError;
 use forms::{Binding, Picks};
 use inventory::Origin;
@@ -31,9 +31,6 @@ pub const FORM_KEYS: [&str; 4] = ["each", "glob", "inventory", "inventory_file"]
 /// Most sources one block may declare: ten times the largest fleet scatter is measured with,
 /// so that a slip in a range (`1..1000000`) fails at once instead of building a million sources.
 pub const MAX_EXPANSION: usize = 100_000;
-
-/// Kinds whose sources `glob` can declare (one per file).
-const GLOB_KINDS: [&str; 2] = ["file", "sqlite"];
 
 /// One source a block declares: its table, ready to validate, and for a fleet block which
 /// expansion it is (`n = "07", region = "eu"`), for messages.
@@ -214,7 +211,7 @@ fn glob(
         .get("kind")
         .and_then(|k| k.get_ref().as_str())
         .unwrap_or("");
-    if !GLOB_KINDS.contains(&kind) {
+    if !Kind::from_name(kind).is_some_and(Kind::reads_a_path) {
         return Err(fail(
             ctx,
             at,

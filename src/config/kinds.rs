@@ -7,41 +7,22 @@ use toml::Spanned;
 
 use super::check::{Ctx, ValueError};
 use super::raw::RawSource;
-use super::{ConfigError, DataFormat, HttpMethod, KindSpec, SimSpec};
+use super::{ConfigError, DataFormat, HttpMethod, Kind, KindSpec, SimSpec};
 use crate::source::{MongoQuery, MongoQueryError};
-
-/// Every kind's name, in the order the docs list them.
-pub const KINDS: [&str; 9] = [
-    "postgres", "mysql", "sqlite", "redis", "mongodb", "http", "command", "file", "sim",
-];
-
-/// The kind-specific keys each kind accepts.
-fn allowed_keys(kind: &str) -> &'static [&'static str] {
-    match kind {
-        "postgres" | "mysql" => &["url", "pool"],
-        "sqlite" => &["path"],
-        "file" => &["path", "nulls"],
-        "redis" | "mongodb" => &["url"],
-        "http" => &["url", "method", "headers", "body", "rows"],
-        "command" => &["argv", "format", "nulls"],
-        "sim" => &["latency", "rows", "error", "fail", "hang", "panic", "seed"],
-        _ => &[],
-    }
-}
 
 /// Validates the kind and its keys, producing the typed [`KindSpec`].
 pub fn kind_spec(ctx: &Ctx<'_>, raw: &RawSource) -> Result<KindSpec, ConfigError> {
-    let kind = raw.kind.get_ref().as_str();
-    if !KINDS.contains(&kind) {
+    let name = raw.kind.get_ref().as_str();
+    let Some(kind) = Kind::from_name(name) else {
         return Err(ctx.err(
             raw.kind.span().start,
             format!(
-                "`kind`: unknown kind \"{kind}\"; expected one of {}",
-                KINDS.join(", ")
+                "`kind`: unknown kind \"{name}\"; expected one of {}",
+                Kind::names()
             ),
         ));
-    }
-    let allowed = allowed_keys(kind);
+    };
+    let allowed = kind.keys();
     if let Some((key, at)) = raw
         .specific_keys()
         .into_iter()
@@ -50,46 +31,41 @@ pub fn kind_spec(ctx: &Ctx<'_>, raw: &RawSource) -> Result<KindSpec, ConfigError
         return Err(ctx.err(
             at,
             format!(
-                "`{key}` is not a key of kind \"{kind}\" (it takes: {})",
+                "`{key}` is not a key of kind \"{name}\" (it takes: {})",
                 allowed.join(", ")
             ),
         ));
     }
     let at = raw.kind.span().start;
     match kind {
-        "postgres" | "mysql" => {
-            let url = ctx.interpolate("url", need(ctx, at, kind, "url", raw.url.as_ref())?)?;
+        Kind::Postgres | Kind::Mysql => {
+            let url = ctx.interpolate("url", need(ctx, at, name, "url", raw.url.as_ref())?)?;
             let pool = raw
                 .pool
                 .as_ref()
                 .map(|p| ctx.count("pool", p))
                 .transpose()?
-                .unwrap_or(2);
-            Ok(if kind == "postgres" {
-                KindSpec::Postgres {
-                    url,
-                    pool: pool.max(1),
-                }
+                .unwrap_or(2)
+                .max(1);
+            Ok(if kind == Kind::Postgres {
+                KindSpec::Postgres { url, pool }
             } else {
-                KindSpec::Mysql {
-                    url,
-                    pool: pool.max(1),
-                }
+                KindSpec::Mysql { url, pool }
             })
         }
-        "sqlite" => Ok(KindSpec::Sqlite {
-            path: ctx.path("path", need(ctx, at, kind, "path", raw.path.as_ref())?)?,
+        Kind::Sqlite => Ok(KindSpec::Sqlite {
+            path: ctx.path("path", need(ctx, at, name, "path", raw.path.as_ref())?)?,
         }),
-        "redis" => Ok(KindSpec::Redis {
-            url: ctx.interpolate("url", need(ctx, at, kind, "url", raw.url.as_ref())?)?,
+        Kind::Redis => Ok(KindSpec::Redis {
+            url: ctx.interpolate("url", need(ctx, at, name, "url", raw.url.as_ref())?)?,
         }),
-        "mongodb" => Ok(KindSpec::Mongodb {
-            url: ctx.interpolate("url", need(ctx, at, kind, "url", raw.url.as_ref())?)?,
+        Kind::Mongodb => Ok(KindSpec::Mongodb {
+            url: ctx.interpolate("url", need(ctx, at, name, "url", raw.url.as_ref())?)?,
         }),
-        "file" => file_spec(ctx, at, raw),
-        "http" => http_spec(ctx, at, raw),
-        "command" => command_spec(ctx, at, raw),
-        _ => sim_spec(ctx, raw).map(KindSpec::Sim),
+        Kind::File => file_spec(ctx, at, raw),
+        Kind::Http => http_spec(ctx, at, raw),
+        Kind::Command => command_spec(ctx, at, raw),
+        Kind::Sim => sim_spec(ctx, raw).map(KindSpec::Sim),
     }
 }
 

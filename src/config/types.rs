@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{DEFAULT_MAX_ROWS, DEFAULT_MAX_ROWS_PER_SOURCE};
+use super::{DEFAULT_MAX_ROWS, DEFAULT_MAX_ROWS_PER_SOURCE, Kind};
 
 /// `partial` gathers all it can; `fail-fast` cancels the rest at the first failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -164,16 +164,22 @@ impl KindSpec {
     /// The kind's name as written in the file.
     #[must_use]
     pub fn name(&self) -> &'static str {
+        self.kind().name()
+    }
+
+    /// Which kind this is.
+    #[must_use]
+    pub fn kind(&self) -> Kind {
         match self {
-            Self::Postgres { .. } => "postgres",
-            Self::Mysql { .. } => "mysql",
-            Self::Sqlite { .. } => "sqlite",
-            Self::Redis { .. } => "redis",
-            Self::Mongodb { .. } => "mongodb",
-            Self::Http { .. } => "http",
-            Self::Command { .. } => "command",
-            Self::File { .. } => "file",
-            Self::Sim(_) => "sim",
+            Self::Postgres { .. } => Kind::Postgres,
+            Self::Mysql { .. } => Kind::Mysql,
+            Self::Sqlite { .. } => Kind::Sqlite,
+            Self::Redis { .. } => Kind::Redis,
+            Self::Mongodb { .. } => Kind::Mongodb,
+            Self::Http { .. } => Kind::Http,
+            Self::Command { .. } => Kind::Command,
+            Self::File { .. } => Kind::File,
+            Self::Sim(_) => Kind::Sim,
         }
     }
 

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::MAX_EXPANSION;
+use crate::config::Kind;
 
 /// A fleet form that cannot be expanded.
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +38,7 @@ pub enum FleetError {
         count: u64,
     },
     /// `glob` on a kind that has no files.
-    #[error("declares one source per file, for kinds file and sqlite; not for \"{0}\"")]
+    #[error("declares one source per file, for kinds {kinds}; not for \"{0}\"", kinds = path_kinds())]
     GlobKind(String),
     /// A glob pattern that does not parse.
     #[error("invalid pattern \"{pattern}\": {reason}")]
@@ -143,4 +144,14 @@ pub enum FleetError {
     /// An inventory value TOML cannot hold (a `null` inside a list).
     #[error("cannot be written in TOML ({0})")]
     NotToml(toml::ser::Error),
+}
+
+/// The kinds `glob` works for, as a message names them: "sqlite and file".
+fn path_kinds() -> String {
+    let names: Vec<&str> = Kind::ALL
+        .into_iter()
+        .filter(|k| k.reads_a_path())
+        .map(Kind::name)
+        .collect();
+    names.join(" and ")
 }

@@ -233,7 +233,7 @@ fn fleet_errors_name_file_line_and_expansion() {
         ),
         (
             "[[source]]\nname = \"f-{stem}\"\nkind = \"postgres\"\nglob = \"stores/*.db\"\n".into(),
-            "sources.toml:4: `glob`: declares one source per file, for kinds file and sqlite; not for \"postgres\"",
+            "sources.toml:4: `glob`: declares one source per file, for kinds sqlite and file; not for \"postgres\"",
         ),
         (
             "[[source]]\nname = \"f-{stem}\"\nkind = \"sqlite\"\nglob = \"nowhere/*.db\"\n".into(),
