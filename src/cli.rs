@@ -6,13 +6,17 @@
 //! a help text must name a code identifier, it is given as `help = ...` instead, and a test
 //! checks that the rendered help holds no backtick or link syntax.
 
+mod replay;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{ArgAction, Parser};
+use clap::{ArgAction, Parser, Subcommand};
 
 use crate::config::{Mode, Overrides};
 use crate::output::{Format, SummaryMode};
+
+pub use replay::{ReplayArgs, ReplayFormat};
 
 /// One query, many sources, one live table.
 ///
@@ -26,8 +30,17 @@ use crate::output::{Format, SummaryMode};
 /// Exit codes: 0 every source ok; 2 usage or config error; 3 partial result (some sources failed
 /// or timed out); 4 no result (fail-fast abort, or no source succeeded); 1 anything else.
 #[derive(Debug, Parser)]
-#[command(name = "scatter", version, max_term_width = 100)]
+#[command(
+    name = "scatter",
+    version,
+    max_term_width = 100,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
+    /// Another command than a gather (none: the dashboard, or one gather with --once).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// The query to send (overrides the config's query; sources with a query of their own keep
     /// it).
     pub query: Option<String>,
@@ -118,6 +131,13 @@ pub struct Cli {
     pub verbose: u8,
 }
 
+/// scatter's commands besides a gather.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Replay a recorded gather (--record FILE) under other limits, in virtual time.
+    Replay(ReplayArgs),
+}
+
 impl Cli {
     /// Whether to run headless: asked for, or stdout is not a terminal.
     #[must_use]
@@ -182,6 +202,20 @@ mod tests {
         let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
         let fleet = format!("up to {} sources", crate::output::FLEET_SUMMARY_ABOVE);
         assert_eq!(help.matches(&fleet).count(), 2, "{help}");
+    }
+
+    #[test]
+    fn replay_is_a_subcommand_and_a_query_stays_a_query() {
+        let cli = Cli::try_parse_from(["scatter", "SELECT 1"]).unwrap();
+        assert_eq!(cli.query.as_deref(), Some("SELECT 1"));
+        assert!(cli.command.is_none());
+        let cli =
+            Cli::try_parse_from(["scatter", "replay", "r.jsonl", "--deadline", "2s"]).unwrap();
+        let Some(Command::Replay(args)) = cli.command else {
+            panic!("replay")
+        };
+        assert_eq!(args.deadline, Some(Duration::from_secs(2)));
+        assert!(Cli::try_parse_from(["scatter", "--once", "replay", "r.jsonl"]).is_err());
     }
 
     #[test]

@@ -13,6 +13,8 @@
 //! - [`output`]: headless formats (table, JSON, NDJSON, CSV), summary, exit codes.
 //! - [`headless`]: the `--once` run.
 //! - [`record`]: `--record FILE`: each gather's report appended as one JSON line.
+//! - [`replay`]: `scatter replay FILE`: a recorded gather replayed under other limits by a
+//!   virtual-time scheduler (pure), compared with what happened, or shown in the dashboard.
 //! - [`tui`]: the live dashboard: terminal guard and event loop, the `App` state changed only
 //!   by actions, the sorted/filtered table index, one render module per screen region.
 //! - [`logging`]: tracing to a file, never to the terminal.
@@ -31,6 +33,7 @@ pub mod logging;
 pub mod merge;
 pub mod output;
 pub mod record;
+pub mod replay;
 pub mod source;
 pub mod tui;
 pub mod value;

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use scatter::cli::Cli;
+use scatter::cli::{Cli, Command, ReplayArgs, ReplayFormat};
 use scatter::config::{self, Config};
 use scatter::record::Recorder;
 use scatter::{headless, logging, output, tui};
@@ -20,7 +20,11 @@ const STDOUT_BUFFER: usize = 256 * 1024;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let log_path = cli.log_file.clone().unwrap_or_else(logging::default_path);
+    let log_file = match &cli.command {
+        Some(Command::Replay(args)) => args.log_file.clone(),
+        None => cli.log_file.clone(),
+    };
+    let log_path = log_file.unwrap_or_else(logging::default_path);
     let _log_guard = match logging::init(&log_path, cli.verbose) {
         Ok(guard) => Some(guard),
         Err(e) => {
@@ -32,6 +36,9 @@ fn main() -> ExitCode {
         }
     };
     logging::route_panics();
+    if let Some(Command::Replay(args)) = &cli.command {
+        return replay(args);
+    }
     let config = match load(&cli) {
         Ok(c) => c,
         Err(e) => {
@@ -80,6 +87,38 @@ fn main() -> ExitCode {
         runtime.block_on(tui::run(config, recorder))
     };
     match code {
+        Ok(code) => ExitCode::from(code),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("scatter: {e}");
+            ExitCode::from(EXIT_OTHER)
+        }
+    }
+}
+
+/// `scatter replay`: the comparison printed, or the dashboard on the replayed run.
+fn replay(args: &ReplayArgs) -> ExitCode {
+    let replayed = match scatter::replay::replay(&args.file, &args.request()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("scatter: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let result = if args.format.is_none() && std::io::stdout().is_terminal() {
+        tokio::runtime::Runtime::new().and_then(|rt| rt.block_on(tui::replay(replayed)))
+    } else {
+        let mut stdout = std::io::stdout().lock();
+        let text = match args.format {
+            Some(ReplayFormat::Json) => format!("{}\n", scatter::replay::json(&replayed)),
+            _ => scatter::replay::text(&replayed),
+        };
+        stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+            .map(|()| 0)
+    };
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {

@@ -49,6 +49,7 @@ use crate::config::Config;
 use crate::engine::{self, Gather, Plan};
 use crate::event::Event;
 use crate::record::{Recorder, WatchedRecorder};
+use crate::replay::Replay;
 use crate::source::CancelReason;
 
 /// Time between frames: 20 frames a second keeps latencies and bars moving smoothly while
@@ -100,11 +101,42 @@ impl Drop for TerminalGuard {
     }
 }
 
+/// Where the dashboard's runs come from.
+enum Runs {
+    /// The engine runs the plan.
+    Engine,
+    /// Every run is the replayed gather's events (`r` replays it again).
+    Replay(Arc<Replay>),
+}
+
 /// Runs the dashboard on `config` until the user quits, recording every run to `recorder`
 /// when given; returns the exit code.
 pub async fn run(config: Config, recorder: Option<Recorder>) -> io::Result<u8> {
     let plan = Arc::new(Plan::new(&config));
+    dashboard(config, plan, Runs::Engine, recorder).await
+}
+
+/// Opens the dashboard on a replayed gather, its timeline and states as the replay says,
+/// until the user quits; returns the exit code.
+pub async fn replay(replay: Replay) -> io::Result<u8> {
+    let (config, plan) = crate::replay::plan(&replay);
+    dashboard(config, Arc::new(plan), Runs::Replay(Arc::new(replay)), None).await
+}
+
+async fn dashboard(
+    config: Config,
+    plan: Arc<Plan>,
+    runs: Runs,
+    recorder: Option<Recorder>,
+) -> io::Result<u8> {
     let mut app = App::new(config, Arc::clone(&plan), Theme::from_env(), Instant::now());
+    if let Runs::Replay(r) = &runs {
+        app.notify(format!(
+            "replay of run {} of {}: not queried; r replays it again",
+            r.recorded.line,
+            r.path.display()
+        ));
+    }
     app.history = history::History::load(&crate::logging::state_dir());
     let mut guard = TerminalGuard::new()?;
     let size = guard.terminal.size()?;
@@ -113,7 +145,14 @@ pub async fn run(config: Config, recorder: Option<Recorder>) -> io::Result<u8> {
     // loop, errors included.
     let mut gather: Option<Gather> = None;
     let mut recorder = recorder.map(WatchedRecorder::new);
-    let outcome = event_loop(&mut guard.terminal, &mut app, &mut gather, &mut recorder).await;
+    let outcome = event_loop(
+        &mut guard.terminal,
+        &mut app,
+        &runs,
+        &mut gather,
+        &mut recorder,
+    )
+    .await;
     drop(guard);
     shut_down(gather, app.plan(), recorder.as_mut()).await;
     outcome.map(|()| EXIT_OK)
@@ -123,6 +162,7 @@ pub async fn run(config: Config, recorder: Option<Recorder>) -> io::Result<u8> {
 async fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
+    runs: &Runs,
     gather: &mut Option<Gather>,
     recorder: &mut Option<WatchedRecorder>,
 ) -> io::Result<()> {
@@ -154,16 +194,22 @@ async fn event_loop(
                         let _ = tx.blocking_send(job.run_caught());
                     });
                 }
-                Effect::Spawn { plan, generation } => {
-                    if let Some(old) = gather.take() {
-                        old.cancel(CancelReason::Superseded);
+                Effect::Spawn { plan, generation } => match runs {
+                    Runs::Replay(r) => {
+                        tracing::info!(generation, "replay");
+                        feed(crate::replay::events(r, generation), events_tx.clone());
                     }
-                    tracing::info!(generation, "run");
-                    if let Some(r) = recorder.as_mut() {
-                        r.started(generation, Arc::clone(&plan), &app.query);
+                    Runs::Engine => {
+                        if let Some(old) = gather.take() {
+                            old.cancel(CancelReason::Superseded);
+                        }
+                        tracing::info!(generation, "run");
+                        if let Some(r) = recorder.as_mut() {
+                            r.started(generation, Arc::clone(&plan), &app.query);
+                        }
+                        *gather = Some(engine::spawn(plan, generation, events_tx.clone()));
                     }
-                    *gather = Some(engine::spawn(plan, generation, events_tx.clone()));
-                }
+                },
             }
             continue;
         }
@@ -195,6 +241,18 @@ async fn event_loop(
             _ = &mut ctrl_c => effect = Some(Effect::Quit),
         }
     }
+}
+
+/// Sends a replayed run's events to the loop from a task of its own (the channel is bounded
+/// and the loop is its only receiver); the task ends when all are sent or the loop is gone.
+fn feed(events: Vec<Event>, events_tx: mpsc::Sender<Event>) {
+    tokio::spawn(async move {
+        for event in events {
+            if events_tx.send(event).await.is_err() {
+                break;
+            }
+        }
+    });
 }
 
 /// Shows `event` to the recorder, if recording; a failure to write is said in the footer.

@@ -38,6 +38,11 @@ impl App {
         }
     }
 
+    /// Says `text` in the footer (from outside the app: the dashboard opening a replay).
+    pub fn notify(&mut self, text: String) {
+        self.post(text);
+    }
+
     /// Says `text` in the footer as an error (from outside the app: the event loop's
     /// recording failed).
     pub fn notify_error(&mut self, text: String) {
