@@ -12,6 +12,8 @@ use arrow_array::{
 use arrow_ord::sort::{SortColumn, SortOptions, lexsort_to_indices};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 
+pub use crate::value::widen;
+
 /// The name of the column that says which source a row came from.
 pub const SOURCE_COLUMN: &str = "_source";
 
@@ -66,40 +68,6 @@ pub struct Merged {
     pub total: usize,
     /// Things the user should know (a sort key no source has).
     pub warnings: Vec<String>,
-}
-
-/// Widest type that holds values of both `a` and `b`: integers and floats widen to float;
-/// timestamps to the finer unit, in their common zone or else UTC (a zoneless timestamp and
-/// a zoned one are text: one is a wall-clock time, the other an instant); anything else
-/// mixed to text; null fits anything.
-#[must_use]
-pub fn widen(a: &DataType, b: &DataType) -> DataType {
-    use DataType::{Float64, Int64, Null, Timestamp, Utf8};
-    if a == b {
-        return a.clone();
-    }
-    match (a, b) {
-        (Null, x) | (x, Null) => x.clone(),
-        (x, y) if x.is_integer() && y.is_integer() => Int64,
-        (x, y) if is_number(x) && is_number(y) => Float64,
-        (Timestamp(unit_a, zone_a), Timestamp(unit_b, zone_b))
-            if zone_a.is_some() == zone_b.is_some() =>
-        {
-            let zone = if zone_a == zone_b {
-                zone_a.clone()
-            } else {
-                Some("+00:00".into())
-            };
-            Timestamp((*unit_a).max(*unit_b), zone)
-        }
-        _ => Utf8,
-    }
-}
-
-fn is_number(t: &DataType) -> bool {
-    t.is_integer()
-        || t.is_floating()
-        || matches!(t, DataType::Decimal128(..) | DataType::Decimal256(..))
 }
 
 /// The union of the schemas of `batches`, columns in order of first appearance, `_source` last.

@@ -1,8 +1,11 @@
 //! Dynamically typed cells and a builder that turns rows of them into Arrow record batches.
 //!
 //! Sources whose columns are only known at run time (SQL drivers, JSON APIs) push [`Cell`]s;
-//! a column's Arrow type follows its values and widens when they disagree: integers and floats
-//! become floats, anything else mixed becomes text. Nulls never decide a type.
+//! a column's Arrow type follows its values and widens by [`widen`] when they disagree:
+//! integers and floats become floats, anything else mixed becomes text. Nulls never decide a
+//! type.
+
+mod widen;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -13,7 +16,12 @@ use arrow_array::builder::{
     TimestampMicrosecondBuilder,
 };
 use arrow_array::{ArrayRef, NullArray, RecordBatch, RecordBatchOptions};
-use arrow_schema::{Field, Schema};
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
+
+pub use widen::widen;
+
+/// The zone of every [`Cell::Timestamp`] column: cells hold instants in UTC.
+const UTC: &str = "+00:00";
 
 /// One value read from a source.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +57,21 @@ impl Cell {
                 .map_or_else(|| Self::Float(n.as_f64().unwrap_or(f64::NAN)), Self::Int),
             Value::String(s) => Self::Text(s.clone()),
             other => Self::Text(other.to_string()),
+        }
+    }
+
+    /// The Arrow type of a column of such cells (`Null` for null).
+    #[must_use]
+    pub fn data_type(&self) -> DataType {
+        match self {
+            Self::Null => DataType::Null,
+            Self::Bool(_) => DataType::Boolean,
+            Self::Int(_) => DataType::Int64,
+            Self::Float(_) => DataType::Float64,
+            Self::Text(_) => DataType::Utf8,
+            Self::Date(_) => DataType::Date32,
+            Self::Timestamp(_) => DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into())),
+            Self::Bytes(_) => DataType::Binary,
         }
     }
 
@@ -142,22 +165,38 @@ impl Column {
         }
     }
 
-    /// Changes the column's type so that `cell` fits, converting what it holds.
+    /// Changes the column's type to the [`widen`]ed type of its own and `cell`'s, converting
+    /// what it holds.
     fn widen_for(&mut self, cell: &Cell) {
         let n = self.len();
-        *self = match (&*self, cell) {
-            (Self::Null(_), Cell::Bool(_)) => Self::Bool(vec![None; n]),
-            (Self::Null(_), Cell::Int(_)) => Self::Int(vec![None; n]),
-            (Self::Null(_), Cell::Float(_)) => Self::Float(vec![None; n]),
-            (Self::Null(_), Cell::Date(_)) => Self::Date(vec![None; n]),
-            (Self::Null(_), Cell::Timestamp(_)) => Self::Timestamp(vec![None; n]),
-            (Self::Null(_), Cell::Bytes(_)) => Self::Bytes(vec![None; n]),
-            (Self::Null(_), _) => Self::Text(vec![None; n]),
-            (Self::Int(v), Cell::Float(_)) => {
+        let own = self.typed_cell().map_or(DataType::Null, |c| c.data_type());
+        *self = match (&*self, widen(&own, &cell.data_type())) {
+            (Self::Null(_), DataType::Boolean) => Self::Bool(vec![None; n]),
+            (Self::Null(_), DataType::Int64) => Self::Int(vec![None; n]),
+            (Self::Null(_), DataType::Float64) => Self::Float(vec![None; n]),
+            (Self::Null(_), DataType::Date32) => Self::Date(vec![None; n]),
+            (Self::Null(_), DataType::Timestamp(..)) => Self::Timestamp(vec![None; n]),
+            (Self::Null(_), DataType::Binary) => Self::Bytes(vec![None; n]),
+            (Self::Int(v), DataType::Float64) => {
                 Self::Float(v.iter().map(|x| x.map(|i| i as f64)).collect())
             }
+            // Every other widening of cell types is to text.
             (other, _) => Self::Text(other.texts()),
         };
+    }
+
+    /// A cell of the column's type (its value aside), `None` for a column of nulls only.
+    fn typed_cell(&self) -> Option<Cell> {
+        Some(match self {
+            Self::Null(_) => return None,
+            Self::Bool(_) => Cell::Bool(false),
+            Self::Int(_) => Cell::Int(0),
+            Self::Float(_) => Cell::Float(0.0),
+            Self::Text(_) => Cell::Text(String::new()),
+            Self::Date(_) => Cell::Date(0),
+            Self::Timestamp(_) => Cell::Timestamp(0),
+            Self::Bytes(_) => Cell::Bytes(Vec::new()),
+        })
     }
 
     fn texts(&self) -> Vec<Option<String>> {
@@ -219,7 +258,7 @@ impl Column {
             ),
             Self::Timestamp(v) => build(
                 v,
-                TimestampMicrosecondBuilder::new().with_timezone("+00:00"),
+                TimestampMicrosecondBuilder::new().with_timezone(UTC),
                 arrow_array::builder::PrimitiveBuilder::append_option,
             ),
             Self::Bytes(v) => build(
@@ -333,71 +372,4 @@ pub fn batch_of(names: &[String], arrays: Vec<ArrayRef>, rows: usize) -> RecordB
 }
 
 #[cfg(test)]
-mod tests {
-    use arrow_array::cast::AsArray;
-    use arrow_array::types::Float64Type;
-    use arrow_schema::DataType;
-
-    use super::*;
-
-    fn build(rows: &[&[(&str, Cell)]]) -> RecordBatch {
-        let mut b = BatchBuilder::default();
-        for row in rows {
-            for (name, cell) in *row {
-                let c = b.column(name);
-                b.set(c, cell.clone());
-            }
-            b.end_row();
-        }
-        b.finish()
-    }
-
-    #[test]
-    fn int_and_float_widen_to_float() {
-        let batch = build(&[&[("x", Cell::Int(1))], &[("x", Cell::Float(2.5))]]);
-        let col = batch.column(0).as_primitive::<Float64Type>();
-        assert_eq!(col.values().to_vec(), vec![1.0, 2.5]);
-    }
-
-    #[test]
-    fn mixed_types_widen_to_text_keeping_values() {
-        let batch = build(&[
-            &[("x", Cell::Int(7))],
-            &[("x", Cell::Text("a".into()))],
-            &[("x", Cell::Null)],
-        ]);
-        assert_eq!(batch.schema().field(0).data_type(), &DataType::Utf8);
-        let col = batch.column(0).as_string::<i32>();
-        assert_eq!(
-            col.iter().collect::<Vec<_>>(),
-            vec![Some("7"), Some("a"), None]
-        );
-    }
-
-    #[test]
-    fn late_columns_are_null_filled_and_nulls_do_not_decide_type() {
-        let batch = build(&[
-            &[("a", Cell::Null)],
-            &[("a", Cell::Bool(true)), ("b", Cell::Int(3))],
-        ]);
-        assert_eq!(batch.num_rows(), 2);
-        assert_eq!(batch.schema().field(0).data_type(), &DataType::Boolean);
-        assert_eq!(batch.column(1).null_count(), 1);
-    }
-
-    #[test]
-    fn json_values_map_to_cells() {
-        let v: serde_json::Value = serde_json::json!([1, 1.5, "s", null, {"k": 1}]);
-        let cells: Vec<_> = v.as_array().unwrap().iter().map(Cell::from_json).collect();
-        assert_eq!(
-            cells,
-            vec![
-                Cell::Int(1),
-                Cell::Float(1.5),
-                Cell::Text("s".into()),
-                Cell::Null,
-                Cell::Text("{\"k\":1}".into())
-            ]
-        );
-    }
-}
+mod tests;

@@ -1,8 +1,8 @@
 //! Arrow columns built straight from `SQLite` values, without a [`Cell`](crate::value::Cell)
 //! or a `String` per value: each column appends to the Arrow builder of its current type.
 //!
-//! `SQLite` is dynamically typed, so a column's type follows its values, with the rules of
-//! [`BatchBuilder`](crate::value::BatchBuilder): nulls never decide it, integers and reals
+//! `SQLite` is dynamically typed, so a column's type follows its values, widened by the rule
+//! every source and the merge use ([`widen`]): nulls never decide it, integers and reals
 //! together become floats, any other mix becomes text (values already read are converted).
 //! A column keeps its type from one batch to the next.
 
@@ -13,9 +13,21 @@ use arrow_array::builder::{BinaryBuilder, Float64Builder, Int64Builder, StringBu
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{Array, ArrayRef, NullArray, RecordBatch};
+use arrow_schema::DataType;
 use rusqlite::types::ValueRef;
 
-use crate::value::batch_of;
+use crate::value::{batch_of, widen};
+
+/// The Arrow type of a column of `value`s.
+fn value_type(value: ValueRef<'_>) -> DataType {
+    match value {
+        ValueRef::Null => DataType::Null,
+        ValueRef::Integer(_) => DataType::Int64,
+        ValueRef::Real(_) => DataType::Float64,
+        ValueRef::Text(_) => DataType::Utf8,
+        ValueRef::Blob(_) => DataType::Binary,
+    }
+}
 
 /// A column being built; the variant is its current type.
 enum Column {
@@ -50,23 +62,25 @@ impl Column {
         }
     }
 
-    /// Changes the column's type so that `value` fits, converting what it holds.
+    /// Changes the column's type to the [`widen`]ed type of its own and `value`'s, converting
+    /// what it holds.
     fn widen_for(&mut self, value: ValueRef<'_>) {
-        *self = match (&mut *self, value) {
-            (Self::Null(n), v) => {
+        let target = widen(&self.data_type(), &value_type(value));
+        *self = match (&mut *self, target) {
+            (Self::Null(n), target) => {
                 let n = *n;
-                let mut col = match v {
-                    ValueRef::Integer(_) => Self::Int(Int64Builder::new()),
-                    ValueRef::Real(_) => Self::Float(Float64Builder::new()),
-                    ValueRef::Blob(_) => Self::Bytes(BinaryBuilder::new()),
-                    ValueRef::Text(_) | ValueRef::Null => Self::Text(StringBuilder::new()),
+                let mut col = match target {
+                    DataType::Int64 => Self::Int(Int64Builder::new()),
+                    DataType::Float64 => Self::Float(Float64Builder::new()),
+                    DataType::Binary => Self::Bytes(BinaryBuilder::new()),
+                    _ => Self::Text(StringBuilder::new()),
                 };
                 for _ in 0..n {
                     col.push(ValueRef::Null);
                 }
                 col
             }
-            (Self::Int(b), ValueRef::Real(_)) => {
+            (Self::Int(b), DataType::Float64) => {
                 let ints = b.finish();
                 let mut floats = Float64Builder::with_capacity(ints.len());
                 for i in &ints {
@@ -74,8 +88,20 @@ impl Column {
                 }
                 Self::Float(floats)
             }
+            // Every other widening of SQLite's types is to text.
             (col, _) => Self::Text(col.take_as_text()),
         };
+    }
+
+    /// The column's current Arrow type.
+    fn data_type(&self) -> DataType {
+        match self {
+            Self::Null(_) => DataType::Null,
+            Self::Int(_) => DataType::Int64,
+            Self::Float(_) => DataType::Float64,
+            Self::Text(_) => DataType::Utf8,
+            Self::Bytes(_) => DataType::Binary,
+        }
     }
 
     /// The values so far as text, the way [`Cell::to_text`](crate::value::Cell::to_text)
@@ -90,13 +116,9 @@ impl Column {
                 continue;
             }
             let value = match array.data_type() {
-                arrow_schema::DataType::Int64 => {
-                    ValueRef::Integer(array.as_primitive::<Int64Type>().value(i))
-                }
-                arrow_schema::DataType::Float64 => {
-                    ValueRef::Real(array.as_primitive::<Float64Type>().value(i))
-                }
-                arrow_schema::DataType::Binary => ValueRef::Blob(array.as_binary::<i32>().value(i)),
+                DataType::Int64 => ValueRef::Integer(array.as_primitive::<Int64Type>().value(i)),
+                DataType::Float64 => ValueRef::Real(array.as_primitive::<Float64Type>().value(i)),
+                DataType::Binary => ValueRef::Blob(array.as_binary::<i32>().value(i)),
                 _ => ValueRef::Text(array.as_string::<i32>().value(i).as_bytes()),
             };
             match text(value) {
