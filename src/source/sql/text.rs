@@ -9,7 +9,9 @@
 //! written (at most [`FLOAT_DIGITS`] significant digits), and stay text otherwise, so a sum of
 //! money or a 30-digit identifier is never silently rounded.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use arrow_array::types::Date32Type;
+use arrow_cast::parse::{Parser as _, string_to_datetime};
+use chrono::Utc;
 
 use crate::value::{BatchBuilder, Cell};
 
@@ -77,9 +79,8 @@ pub fn cell(kind: Kind, s: &str) -> Cell {
         Kind::Int => s.parse().ok().map(Cell::Int),
         Kind::Float => s.parse().ok().map(Cell::Float),
         Kind::Decimal => decimal(s),
-        Kind::Date => date(s).map(Cell::Date),
-        Kind::Timestamp => timestamp(s).map(Cell::Timestamp),
-        Kind::TimestampTz => timestamptz(s).map(Cell::Timestamp),
+        Kind::Date => Date32Type::parse(s).map(Cell::Date),
+        Kind::Timestamp | Kind::TimestampTz => micros(s).map(Cell::Timestamp),
         Kind::HexBytes => hex_bytes(s).map(Cell::Bytes),
         Kind::Bytes | Kind::MaybeBytes | Kind::Text => None,
     };
@@ -142,96 +143,12 @@ fn decimal(s: &str) -> Option<Cell> {
         .flatten()
 }
 
-/// Days since 1970-01-01 of `YYYY-MM-DD`.
-fn date(s: &str) -> Option<i32> {
-    let b = s.as_bytes();
-    (b.len() == 10).then_some(())?;
-    days(b)
-}
-
-/// Days since 1970-01-01 of the `YYYY-MM-DD` that `b` starts with. Parsed by hand: these run
-/// once per cell, and chrono's format-string parser costs several times more.
-fn days(b: &[u8]) -> Option<i32> {
-    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let d = NaiveDate::from_ymd_opt(
-        i32::try_from(number(&b[0..4])?).ok()?,
-        number(&b[5..7])?,
-        number(&b[8..10])?,
-    )?;
-    i32::try_from((d - DateTime::UNIX_EPOCH.date_naive()).num_days()).ok()
-}
-
-/// The value of a run of ASCII digits.
-fn number(b: &[u8]) -> Option<u32> {
-    b.iter().try_fold(0u32, |n, &c| {
-        c.is_ascii_digit()
-            .then(|| n.checked_mul(10)?.checked_add(u32::from(c - b'0')))
-            .flatten()
-    })
-}
-
-/// Microseconds since the epoch of `YYYY-MM-DD HH:MM:SS[.ffffff]` read as UTC, and the text
-/// after it.
-fn timestamp_prefix(text: &str) -> Option<(i64, &[u8])> {
-    let b = text.as_bytes();
-    if b.len() < 19 || !matches!(b[10], b' ' | b'T') || b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let hours = number(&b[11..13])?;
-    let minutes = number(&b[14..16])?;
-    let seconds = number(&b[17..19])?;
-    if hours > 23 || minutes > 59 || seconds > 60 {
-        return None;
-    }
-    let mut micros = 0i64;
-    let mut rest = &b[19..];
-    if let Some(fraction) = rest.strip_prefix(b".") {
-        let digits = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
-        if digits == 0 {
-            return None;
-        }
-        for (place, &digit) in [100_000, 10_000, 1_000, 100, 10, 1]
-            .iter()
-            .zip(&fraction[..digits])
-        {
-            micros += place * i64::from(digit - b'0');
-        }
-        rest = &fraction[digits..];
-    }
-    let day = i64::from(days(b)?);
-    let seconds = day * 86_400 + i64::from(hours * 3600 + minutes * 60 + seconds);
-    Some((seconds * 1_000_000 + micros, rest))
-}
-
-/// Microseconds since the epoch, the text read as UTC.
-fn timestamp(s: &str) -> Option<i64> {
-    match timestamp_prefix(s)? {
-        (t, []) => Some(t),
-        _ => NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f")
-            .ok()
-            .map(|t| t.and_utc().timestamp_micros()),
-    }
-}
-
-/// Microseconds since the epoch of a timestamp carrying its offset (`+00`, `-05:30`,
-/// `+00:53:28`).
-fn timestamptz(s: &str) -> Option<i64> {
-    let (t, rest) = timestamp_prefix(s)?;
-    let (sign, offset) = match rest.split_first()? {
-        (b'+', o) => (1, o),
-        (b'-', o) => (-1, o),
-        _ => return None,
-    };
-    let mut seconds = 0i64;
-    for (i, part) in offset.split(|&c| c == b':').enumerate() {
-        if i > 2 || part.len() != 2 {
-            return None;
-        }
-        seconds += i64::from(number(part)?) * [3600, 60, 1][i];
-    }
-    Some(t - sign * seconds * 1_000_000)
+/// Microseconds since the epoch of a timestamp, with or without its offset (`+00`,
+/// `-05:30`); without one it is read as UTC (both servers' sessions are set to UTC).
+fn micros(s: &str) -> Option<i64> {
+    string_to_datetime(&Utc, s)
+        .ok()
+        .map(|t| t.timestamp_micros())
 }
 
 /// `\x` followed by hex pairs.
@@ -285,6 +202,24 @@ mod tests {
             (Kind::Date, "1970-01-02", Cell::Date(1)),
             (Kind::Date, "0000-00-00", text("0000-00-00")),
             (Kind::Date, "infinity", text("infinity")),
+            (Kind::Date, "2024-02-30", text("2024-02-30")),
+            (Kind::Date, "2024-02-29", Cell::Date(19_782)),
+            (Kind::Timestamp, "infinity", text("infinity")),
+            (
+                Kind::Timestamp,
+                "1970-01-01 00:00:00.123456",
+                Cell::Timestamp(123_456),
+            ),
+            (
+                Kind::Timestamp,
+                "1970-01-01T00:01:00",
+                Cell::Timestamp(60_000_000),
+            ),
+            (
+                Kind::TimestampTz,
+                "1970-01-01 05:30:00+05:30",
+                Cell::Timestamp(0),
+            ),
             (
                 Kind::Timestamp,
                 "1970-01-01 00:00:01.5",
