@@ -166,12 +166,17 @@ pub fn replay_run(path: &Path, recorded: RecordedRun, request: &Request) -> Repl
     }
 }
 
-/// The order sources took their slots in the recording (the engine's queue is first come,
-/// first served, and tasks reach it in no fixed order); sources that never started last,
-/// in plan order.
+/// The order sources queue in. A recording under a concurrency limit says it: the order they
+/// took their slots (the engine's queue is first come, first served, and tasks reach it in no
+/// fixed order), those that never started last. Without a limit every source started at
+/// once, and the order of those microseconds says nothing: plan order.
 fn queue_order(run: &RecordedRun) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..run.sources.len()).collect();
-    order.sort_by_key(|&i| (run.sources[i].started.unwrap_or(Duration::MAX), i));
+    let n = run.sources.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    let limit = run.limits.concurrency;
+    if limit > 0 && limit < n {
+        order.sort_by_key(|&i| (run.sources[i].started.unwrap_or(Duration::MAX), i));
+    }
     order
 }
 

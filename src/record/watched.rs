@@ -93,3 +93,95 @@ impl WatchedRecorder {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::engine::PlannedSource;
+    use crate::source::{Outcome, SourceError, Timing};
+
+    fn plan(n: usize) -> Arc<Plan> {
+        let sources = (0..n)
+            .map(|i| PlannedSource {
+                name: format!("s{i}"),
+                kind: "sim",
+                query: "q".into(),
+                timeout: Duration::from_secs(1),
+                enabled: true,
+                source: Err(Arc::new(SourceError::Failed("not built".into()))),
+            })
+            .collect();
+        Arc::new(Plan {
+            sources,
+            settings: crate::config::GatherSettings::default(),
+            allow_writes: false,
+            cleanup: tokio_util::task::TaskTracker::new(),
+        })
+    }
+
+    fn finished(generation: u64, index: usize) -> Event {
+        Event {
+            generation,
+            kind: EventKind::Finished {
+                report: SourceReport {
+                    index,
+                    name: format!("s{index}"),
+                    kind: "sim",
+                    outcome: Outcome::Ok,
+                    rows: 1,
+                    timing: Timing::default(),
+                    warnings: Vec::new(),
+                },
+                batches: Vec::new(),
+            },
+        }
+    }
+
+    fn done(generation: u64) -> Event {
+        Event {
+            generation,
+            kind: EventKind::GatherFinished {
+                elapsed: Duration::from_millis(5),
+                aborted: false,
+            },
+        }
+    }
+
+    #[test]
+    fn every_run_is_a_line_when_it_ends_superseded_runs_included() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rec.jsonl");
+        let mut r = WatchedRecorder::new(Recorder::open(&path).unwrap());
+        r.started(1, plan(2), "first");
+        r.observe(&finished(1, 0)).unwrap();
+        // Run 2 replaces run 1 before run 1's second source is done.
+        r.started(2, plan(2), "second");
+        r.observe(&finished(2, 1)).unwrap();
+        r.observe(&finished(1, 1)).unwrap();
+        r.observe(&done(1)).unwrap();
+        r.observe(&finished(2, 0)).unwrap();
+        r.observe(&done(2)).unwrap();
+        // A run whose end was never seen is recorded from its joined result, once.
+        r.started(3, plan(1), "third");
+        let result = GatherResult {
+            generation: 3,
+            elapsed: Duration::ZERO,
+            reports: Vec::new(),
+            batches: Vec::new(),
+            aborted: false,
+        };
+        r.joined(&result).unwrap();
+        r.joined(&result).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let queries: Vec<&str> = lines.iter().map(|l| l["query"].as_str().unwrap()).collect();
+        assert_eq!(queries, ["first", "second", "third"]);
+        assert_eq!(lines[0]["sources"][1]["name"], "s1");
+        assert_eq!(lines[1]["generation"], 2);
+    }
+}

@@ -1,0 +1,130 @@
+//! `scatter replay` with a terminal: the real binary in a tmux pane opens the dashboard on
+//! the replayed run (states, timeline), `r` replays it again, `q` quits with 0. Skips, saying
+//! why, when tmux is not installed.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A tmux server of our own (`-L`), killed when the test ends, pass or fail.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen satisfies `ok`; panics with the last screen after 10 s.
+    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.cmd(&["capture-pane", "-p", "-t", "e2e"]);
+            if ok(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+fn record(dir: &Path) {
+    let mut config =
+        String::from("query = \"q\"\n[gather]\ntimeout = \"400ms\"\nconcurrency = 0\n");
+    for ms in [10, 40, 160] {
+        let _ = write!(
+            config,
+            "[[source]]\nname = \"s{ms}\"\nkind = \"sim\"\nlatency = \"{ms}ms\"\nrows = 2\nseed = 1\n"
+        );
+    }
+    std::fs::write(dir.join("sources.toml"), config).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_scatter"))
+        .current_dir(dir)
+        .args(["--once", "--record", "rec.jsonl", "--log-file", "log"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn replay_opens_the_dashboard_on_the_replayed_run() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed (apt-get install tmux)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    record(dir.path());
+    let status = dir.path().join("status");
+    let script = format!(
+        "cd {} && {} replay rec.jsonl --deadline 100ms --concurrency 1 --log-file log; \
+         echo \"exit=$?\" > {}; sleep 60",
+        dir.path().display(),
+        env!("CARGO_BIN_EXE_scatter"),
+        status.display()
+    );
+    let tmux = Tmux {
+        socket: format!("scatter-replay-{}", std::process::id()),
+    };
+    tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "140",
+        "-y",
+        "45",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    let done = |run: &'static str| {
+        move |s: &str| s.contains(run) && s.contains("✓ ok 2") && s.contains("timed out 1")
+    };
+    let screen = tmux.wait_for("the replayed run", done("run 1 ·"));
+    assert!(screen.contains("replay of run 1 of rec.jsonl"), "{screen}");
+    assert!(screen.contains("timeline"), "{screen}");
+    // One at a time: s10 and s40 end by 50 ms; s160 starts there and the deadline cuts it.
+    let row = |s: &str, name: &str| {
+        s.lines()
+            .find(|l| l.contains(&format!(" {name} ")) && l.contains(" sim "))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(row(&screen, "s10").contains("ok"), "{screen}");
+    assert!(row(&screen, "s160").contains("deadline 100ms"), "{screen}");
+    tmux.cmd(&["send-keys", "-t", "e2e", "r"]);
+    tmux.wait_for("the second replay", done("run 2 ·"));
+    tmux.cmd(&["send-keys", "-t", "e2e", "q"]);
+    let start = Instant::now();
+    while std::fs::read_to_string(&status).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(10), "no exit after q");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let log = std::fs::read_to_string(dir.path().join("log")).unwrap_or_default();
+    assert_eq!(
+        std::fs::read_to_string(&status).unwrap().trim(),
+        "exit=0",
+        "{log}"
+    );
+}
