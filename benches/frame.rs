@@ -139,6 +139,7 @@ fn loaded_fleet(sources: usize) -> App {
                 ..Timing::default()
             },
             warnings: Vec::new(),
+            attempts: Vec::new(),
         };
         let batches = (0..rows / chunk)
             .map(|b| batch(i * per + b * chunk, chunk))

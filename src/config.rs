@@ -2,6 +2,7 @@
 //!
 //! [`Config::load`] is the only way in; every error it returns names the file and line.
 
+mod attempts;
 mod blocks;
 mod check;
 mod fleet;
@@ -17,6 +18,7 @@ use std::time::Duration;
 use serde::Deserialize as _;
 use toml::de::DeTable;
 
+pub use attempts::{AttemptPolicy, AttemptSpec, DEFAULT_MAX_EXTRA_LOAD, HedgeAfter};
 pub use check::{EnvLookup, ValueError, interpolate, parse_duration};
 pub use kind::Kind;
 pub use types::{DataFormat, GatherSettings, HttpMethod, KindSpec, Mode, SimSpec, SourceSpec};
@@ -298,7 +300,10 @@ fn gather(ctx: &Ctx<'_>, g: &RawGather) -> Result<GatherSettings, ConfigError> {
             }
         },
     };
+    let (attempts, max_extra_load) = attempts::gather(ctx, g)?;
     Ok(GatherSettings {
+        attempts,
+        max_extra_load,
         timeout: duration("timeout", g.timeout.as_ref())?.unwrap_or(d.timeout),
         deadline: duration("deadline", g.deadline.as_ref())?,
         concurrency: count("concurrency", g.concurrency.as_ref())?.unwrap_or(d.concurrency),

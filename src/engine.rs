@@ -6,8 +6,18 @@
 //! gather ends when every source has an outcome. Cancelling (the user, a re-run, the deadline,
 //! fail-fast) goes through one `CancellationToken` with a child per source; a cut-off source
 //! still ends in a typed outcome (`timeout`, `cancelled`), never in silence.
+//!
+//! Within its slot a source may make several attempts (`attempt.rs`): retries after
+//! transient errors, hedges to its replicas when it is slow (`hedge.rs`: backoff, hedge delay,
+//! the run's hedge budget). It still ends in one outcome; its report lists the attempts.
 
+mod attempt;
+mod hedge;
+mod plan;
 mod task;
+
+pub use hedge::LatencyHistory;
+pub use plan::{Plan, PlannedSource, Replica};
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -17,85 +27,14 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
-use crate::config::{Config, GatherSettings, Mode};
+use crate::config::Mode;
 use crate::event::{Event, EventKind};
-use crate::source::{
-    self, CancelReason, Outcome, Source, SourceError, SourceReport, TimeoutCause, Timing,
-};
+use crate::source::{self, CancelReason, Outcome, SourceError, SourceReport, TimeoutCause, Timing};
 
 /// Capacity of the event channel: room for a few events per source of a large gather, so
 /// sources rarely wait on a busy watcher; progress events are dropped rather than waited for.
 pub const EVENT_CHANNEL: usize = 8192;
-
-/// One source as the engine runs it.
-#[derive(Clone)]
-pub struct PlannedSource {
-    /// Unique name.
-    pub name: String,
-    /// Kind name.
-    pub kind: &'static str,
-    /// The query it runs.
-    pub query: String,
-    /// Its time limit.
-    pub timeout: Duration,
-    /// `false`: reported as `skipped`.
-    pub enabled: bool,
-    /// The source itself; `Err` when it could not be built (reported as its error each run).
-    pub source: Result<Arc<dyn Source>, Arc<SourceError>>,
-}
-
-/// Everything a gather needs; built once per configuration and shared by every run, so
-/// sources keep their connections between runs. Cloning is cheap and shares the sources
-/// (use it to change the query for the next run).
-#[derive(Clone)]
-pub struct Plan {
-    /// The sources, in config order.
-    pub sources: Vec<PlannedSource>,
-    /// Limits and mode.
-    pub settings: GatherSettings,
-    /// Writes allowed.
-    pub allow_writes: bool,
-    /// Cleanup work sources spawn after being cut off (server-side cancels); wait on it before
-    /// the process exits.
-    pub cleanup: TaskTracker,
-}
-
-impl Plan {
-    /// Builds every source of `config`. A source that cannot be built does not stop the
-    /// others: it reports its error when run.
-    #[must_use]
-    pub fn new(config: &Config) -> Self {
-        let sources = config
-            .sources
-            .iter()
-            .map(|spec| PlannedSource {
-                name: spec.name.clone(),
-                kind: spec.kind.name(),
-                query: config.query_for(spec).to_owned(),
-                timeout: spec.timeout.unwrap_or(config.gather.timeout),
-                enabled: spec.enabled,
-                source: source::build(spec).map_err(Arc::new),
-            })
-            .collect();
-        Self {
-            sources,
-            settings: config.gather.clone(),
-            allow_writes: config.allow_writes,
-            cleanup: TaskTracker::new(),
-        }
-    }
-
-    /// Sets the query of every source that has no query of its own in `config`.
-    pub fn set_query(&mut self, config: &Config, query: &str) {
-        for (planned, spec) in self.sources.iter_mut().zip(&config.sources) {
-            if spec.query.is_none() {
-                query.clone_into(&mut planned.query);
-            }
-        }
-    }
-}
 
 /// The result of one gather.
 #[derive(Debug, Clone)]
@@ -250,6 +189,11 @@ async fn run(shared: Shared) -> GatherResult {
     let n = shared.plan.sources.len();
     let slots = (settings.concurrency > 0).then(|| Arc::new(Semaphore::new(settings.concurrency)));
     let limits = source::SinkLimits::new(settings.max_rows_per_source, settings.max_rows);
+    let enabled = shared.plan.sources.iter().filter(|s| s.enabled).count();
+    let budget = Arc::new(hedge::HedgeBudget::for_run(
+        settings.max_extra_load,
+        enabled,
+    ));
     let mut reports: Vec<Option<SourceReport>> = vec![None; n];
     let mut batches = vec![Vec::new(); n];
     let mut set = JoinSet::new();
@@ -261,6 +205,7 @@ async fn run(shared: Shared) -> GatherResult {
             start,
             slots: slots.clone(),
             limits: limits.clone(),
+            budget: Arc::clone(&budget),
         };
         let id = set.spawn(task::run_source(ctx)).id();
         ids.insert(id, index);
@@ -341,6 +286,7 @@ fn panicked(
             ..Timing::default()
         },
         warnings: Vec::new(),
+        attempts: Vec::new(),
     }
 }
 

@@ -5,7 +5,8 @@
 //! - [`config`]: `sources.toml`: parse, `${VAR}` interpolation, validation with <file:line>
 //!   errors, command-line overrides.
 //! - [`engine`]: the scatter-gather engine: a task per source, concurrency limit, timeouts,
-//!   deadline, `partial`/`fail-fast`, cancellation, generation-tagged events.
+//!   deadline, `partial`/`fail-fast`, cancellation, generation-tagged events; a source's
+//!   attempts: retries with backoff, replicas, hedges under a per-run budget.
 //! - [`event`]: the events the engine sends its watcher.
 //! - [`source`]: the `Source` trait, outcomes and errors; one module per kind below it.
 //! - [`value`]: dynamically typed cells and the builder that turns them into Arrow batches.

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::engine::GatherResult;
 use crate::merge::Merged;
-use crate::source::{Outcome, SourceReport, State};
+use crate::source::{Attempt, Outcome, SourceReport, State};
 
 pub use list::write_sources;
 pub use progress::ProgressLine;
@@ -146,6 +146,21 @@ pub fn source_json(r: &SourceReport) -> serde_json::Value {
             _ => None,
         },
         "warnings": r.warnings,
+        "attempts": r.attempts.iter().map(attempt_json).collect::<Vec<_>>(),
+        "winner": r.winner(),
+    })
+}
+
+/// One attempt: where it went, when (ms from the gather's start), how it ended, and why it
+/// was sent (`first`, `retry`, `hedge`).
+fn attempt_json(a: &Attempt) -> serde_json::Value {
+    json!({
+        "target": a.target,
+        "start_ms": a.start.as_millis() as u64,
+        "end_ms": a.end.as_millis() as u64,
+        "state": a.outcome.state().as_str(),
+        "kind": a.kind.as_str(),
+        "error": a.outcome.message(),
     })
 }
 

@@ -175,6 +175,7 @@ mod tests {
                 finished: Duration::from_micros(finished),
             },
             warnings: Vec::new(),
+            attempts: Vec::new(),
         }
     }
 

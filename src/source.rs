@@ -1,6 +1,7 @@
 //! The [`Source`] trait every kind implements, what a source is given ([`Request`],
 //! [`RowSink`]) and what it ends in ([`Outcome`], [`SourceError`]). One file per kind below.
 
+mod attempt;
 mod command;
 mod data;
 mod error;
@@ -28,6 +29,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::{KindSpec, SourceSpec};
 
+pub use attempt::{Attempt, AttemptKind};
 pub use command::CommandSource;
 pub use error::SourceError;
 pub(crate) use error::is_transient_io;

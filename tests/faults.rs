@@ -108,6 +108,8 @@ fn thousand() -> (Vec<Arc<SimSource>>, Vec<PlannedSource>) {
             hang: false,
             panic: None,
             seed: Some(i),
+            tail: 0.0,
+            tail_latency: Duration::from_secs(1),
         };
         let spec = match i % 10 {
             0 => SimSpec {
@@ -124,14 +126,12 @@ fn thousand() -> (Vec<Arc<SimSource>>, Vec<PlannedSource>) {
         let sim = Arc::new(SimSource::new(spec));
         sims.push(Arc::clone(&sim));
         let source: Arc<dyn Source> = sim;
-        planned.push(PlannedSource {
-            name: format!("s{i:04}"),
-            kind: "sim",
-            query: String::new(),
-            timeout: MS * 1000,
-            enabled: true,
-            source: Ok(source),
-        });
+        planned.push(PlannedSource::single(
+            format!("s{i:04}"),
+            "sim",
+            MS * 1000,
+            Ok(source),
+        ));
     }
     (sims, planned)
 }

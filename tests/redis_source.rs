@@ -599,6 +599,6 @@ fn redis_config_takes_a_url_and_nothing_else() {
     );
     assert_eq!(
         parse("url = \"redis://h\"\npath = \"x\""),
-        Err("s.toml:5: `path` is not a key of kind \"redis\" (it takes: url)".into())
+        Err("s.toml:5: `path` is not a key of kind \"redis\" (it takes: url, replicas)".into())
     );
 }

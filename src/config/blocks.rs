@@ -7,6 +7,7 @@ use serde::Deserialize as _;
 use toml::Spanned;
 use toml::de::DeValue;
 
+use super::attempts;
 use super::check::{self, Ctx};
 use super::raw::{self, RawSource};
 use super::{ConfigError, KindSpec, SourceSpec, fleet, kinds, syntax_error};
@@ -114,6 +115,12 @@ fn source_spec(
     {
         return Err((e, name));
     }
+    let tail = attempts::replicas(ctx, &r, &kind)
+        .and_then(|replicas| Ok((attempts::source(ctx, &r, replicas.len())?, replicas)));
+    let (attempts, replicas) = match tail {
+        Ok(t) => t,
+        Err(e) => return Err((e, name)),
+    };
     let timeout = match r
         .timeout
         .as_ref()
@@ -130,5 +137,7 @@ fn source_spec(
         query: r.query.map(Spanned::into_inner),
         tags: r.tags,
         enabled: r.enabled.unwrap_or(true),
+        replicas,
+        attempts,
     })
 }

@@ -71,13 +71,24 @@ impl Kind {
     #[must_use]
     pub fn keys(self) -> &'static [&'static str] {
         match self {
-            Self::Postgres | Self::Mysql => &["url", "pool"],
+            Self::Postgres | Self::Mysql => &["url", "pool", "replicas"],
             Self::Sqlite => &["path"],
             Self::File => &["path", "nulls"],
-            Self::Redis | Self::Mongodb => &["url"],
-            Self::Http => &["url", "method", "headers", "body", "rows"],
+            Self::Redis | Self::Mongodb => &["url", "replicas"],
+            Self::Http => &["url", "method", "headers", "body", "rows", "replicas"],
             Self::Command => &["argv", "format", "nulls"],
-            Self::Sim => &["latency", "rows", "error", "fail", "hang", "panic", "seed"],
+            Self::Sim => &[
+                "latency",
+                "rows",
+                "error",
+                "fail",
+                "hang",
+                "panic",
+                "seed",
+                "tail",
+                "tail_latency",
+                "replicas",
+            ],
         }
     }
 

@@ -276,15 +276,11 @@ fn sim_spec(ctx: &Ctx<'_>, raw: &RawSource) -> Result<SimSpec, ConfigError> {
             }
         },
     };
-    let fail = match raw.fail.as_ref() {
-        None => 0.0,
-        Some(f) if (0.0..=1.0).contains(f.get_ref()) => *f.get_ref(),
-        Some(f) => {
-            return Err(ctx.err(
-                f.span().start,
-                format!("`fail`: a probability from 0.0 to 1.0, got {}", f.get_ref()),
-            ));
-        }
+    let fail = probability(ctx, "fail", raw.fail.as_ref())?;
+    let tail = probability(ctx, "tail", raw.tail.as_ref())?;
+    let tail_latency = match raw.tail_latency.as_ref() {
+        None => Duration::from_secs(1),
+        Some(t) => ctx.duration("tail_latency", t)?,
     };
     Ok(SimSpec {
         latency,
@@ -294,7 +290,24 @@ fn sim_spec(ctx: &Ctx<'_>, raw: &RawSource) -> Result<SimSpec, ConfigError> {
         hang: raw.hang.as_ref().is_some_and(|h| *h.get_ref()),
         panic: raw.panic.as_ref().map(|p| p.get_ref().clone()),
         seed: raw.seed.as_ref().map(|s| *s.get_ref() as u64),
+        tail,
+        tail_latency,
     })
+}
+
+/// A probability from 0.0 to 1.0; 0.0 when the key is absent.
+fn probability(ctx: &Ctx<'_>, key: &str, v: Option<&Spanned<f64>>) -> Result<f64, ConfigError> {
+    match v {
+        None => Ok(0.0),
+        Some(f) if (0.0..=1.0).contains(f.get_ref()) => Ok(*f.get_ref()),
+        Some(f) => Err(ctx.err(
+            f.span().start,
+            format!(
+                "`{key}`: a probability from 0.0 to 1.0, got {}",
+                f.get_ref()
+            ),
+        )),
+    }
 }
 
 /// `"50ms"` or a range `"20ms..900ms"`.

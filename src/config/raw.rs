@@ -32,6 +32,11 @@ pub struct RawGather {
     pub watch: Option<Spanned<String>>,
     pub max_rows: Option<Spanned<i64>>,
     pub max_rows_per_source: Option<Spanned<i64>>,
+    pub retries: Option<Spanned<i64>>,
+    pub backoff: Option<Spanned<String>>,
+    pub hedge_after: Option<Spanned<String>>,
+    pub hedge_min: Option<Spanned<String>>,
+    pub max_extra_load: Option<Spanned<f64>>,
 }
 
 /// `[merge]`.
@@ -71,6 +76,13 @@ pub struct RawSource {
     pub panic: Option<Spanned<String>>,
     pub seed: Option<Spanned<i64>>,
     pub pool: Option<Spanned<i64>>,
+    pub tail: Option<Spanned<f64>>,
+    pub tail_latency: Option<Spanned<String>>,
+    pub replicas: Option<Spanned<toml::Value>>,
+    pub retries: Option<Spanned<i64>>,
+    pub backoff: Option<Spanned<String>>,
+    pub hedge_after: Option<Spanned<String>>,
+    pub hedge_min: Option<Spanned<String>>,
 }
 
 impl RawSource {
@@ -96,6 +108,9 @@ impl RawSource {
             at("panic", self.panic.as_ref()),
             at("seed", self.seed.as_ref()),
             at("pool", self.pool.as_ref()),
+            at("tail", self.tail.as_ref()),
+            at("tail_latency", self.tail_latency.as_ref()),
+            at("replicas", self.replicas.as_ref()),
         ]
         .into_iter()
         .flatten()

@@ -183,7 +183,7 @@ fn errors_name_file_line_and_value() {
         ),
         (
             "[[source]]\nname = \"a\"\nkind = \"sim\"\nargv = [\"ls\"]\n",
-            "conf/sources.toml:4: `argv` is not a key of kind \"sim\" (it takes: latency, rows, error, fail, hang, panic, seed)",
+            "conf/sources.toml:4: `argv` is not a key of kind \"sim\" (it takes: latency, rows, error, fail, hang, panic, seed, tail, tail_latency, replicas)",
         ),
         (
             "[[source]]\nname = \"a\"\nkind = \"sim\"\n[[source]]\nname = \"a\"\nkind = \"sim\"\n",
@@ -269,7 +269,7 @@ fn mongodb_sources_take_a_url_and_a_query_that_parses() {
         ),
         (
             format!("{head}pool = 2\n"),
-            "conf/sources.toml:5: `pool` is not a key of kind \"mongodb\" (it takes: url)",
+            "conf/sources.toml:5: `pool` is not a key of kind \"mongodb\" (it takes: url, replicas)",
         ),
         (
             "[[source]]\nname = \"m\"\nkind = \"mongodb\"\n".to_owned(),

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::attempts::{AttemptPolicy, AttemptSpec, DEFAULT_MAX_EXTRA_LOAD};
 use super::{DEFAULT_MAX_ROWS, DEFAULT_MAX_ROWS_PER_SOURCE, Kind};
 
 /// `partial` gathers all it can; `fail-fast` cancels the rest at the first failure.
@@ -89,6 +90,11 @@ pub struct SimSpec {
     pub panic: Option<String>,
     /// Seed for latency, failures and row values; absent means a new seed each run.
     pub seed: Option<u64>,
+    /// Probability that a run is slow: it takes about `tail_latency` instead (the heavy tail
+    /// that hedging is for).
+    pub tail: f64,
+    /// How long a slow run takes (within 10 % either way).
+    pub tail_latency: Duration,
 }
 
 /// What a source is, with its kind-specific settings (validated, `${VAR}` expanded).
@@ -225,6 +231,14 @@ impl SimSpec {
         if self.fail > 0.0 {
             let _ = write!(s, ", fail {}", self.fail);
         }
+        if self.tail > 0.0 {
+            let _ = write!(
+                s,
+                ", tail {} at {}",
+                self.tail,
+                humantime::format_duration(self.tail_latency)
+            );
+        }
         if self.error.is_some() {
             s.push_str(", always fails");
         }
@@ -253,6 +267,11 @@ pub struct SourceSpec {
     pub tags: Vec<String>,
     /// `false` makes the source `skipped`.
     pub enabled: bool,
+    /// Other servers holding the same data (`replicas`), each as a kind of its own; empty
+    /// when there are none.
+    pub replicas: Vec<KindSpec>,
+    /// Its own `retries`, `backoff`, `hedge_after`, `hedge_min`.
+    pub attempts: AttemptSpec,
 }
 
 /// `[gather]`, resolved.
@@ -272,6 +291,10 @@ pub struct GatherSettings {
     pub max_rows_per_source: usize,
     /// Row cap over all sources.
     pub max_rows: usize,
+    /// Retries and hedging for sources that set none of their own.
+    pub attempts: AttemptPolicy,
+    /// Most hedges in one run, as a share of its sources (`max_extra_load`), rounded up.
+    pub max_extra_load: f64,
 }
 
 impl Default for GatherSettings {
@@ -284,6 +307,8 @@ impl Default for GatherSettings {
             watch: None,
             max_rows_per_source: DEFAULT_MAX_ROWS_PER_SOURCE,
             max_rows: DEFAULT_MAX_ROWS,
+            attempts: AttemptPolicy::default(),
+            max_extra_load: DEFAULT_MAX_EXTRA_LOAD,
         }
     }
 }

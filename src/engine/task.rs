@@ -1,18 +1,16 @@
-//! One source's task within a gather: wait for a slot, run under the timeout and the gather's
-//! token, and report exactly one outcome.
+//! One source's task within a gather: wait for a slot, make its attempts (see `attempt.rs`)
+//! under the timeout and the gather's token, and report exactly one outcome.
 
 use std::sync::Arc;
 
 use arrow_array::RecordBatch;
-use futures_util::FutureExt;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use super::Shared;
+use super::hedge::HedgeBudget;
+use super::{Shared, attempt};
 use crate::event::EventKind;
-use crate::source::{
-    Outcome, Request, RowSink, SinkLimits, Source, SourceError, SourceReport, TimeoutCause, Timing,
-};
+use crate::source::{Outcome, SinkLimits, SourceError, SourceReport, Timing};
 
 /// What a source task is given.
 pub(super) struct TaskCtx {
@@ -23,6 +21,8 @@ pub(super) struct TaskCtx {
     /// The concurrency limit; `None` = unlimited. A permit is held while the source runs.
     pub slots: Option<Arc<Semaphore>>,
     pub limits: SinkLimits,
+    /// The hedges the run may still send, shared by its sources.
+    pub budget: Arc<HedgeBudget>,
 }
 
 /// Runs source `ctx.index` to its one outcome.
@@ -38,6 +38,7 @@ pub(super) async fn run_source(ctx: TaskCtx) -> (SourceReport, Vec<RecordBatch>)
         rows,
         timing,
         warnings: Vec::new(),
+        attempts: Vec::new(),
     };
     if !planned.enabled {
         timing.finished = ctx.start.elapsed();
@@ -79,73 +80,26 @@ pub(super) async fn run_source(ctx: TaskCtx) -> (SourceReport, Vec<RecordBatch>)
         })
         .await;
 
-    let source = match &planned.source {
-        Ok(source) => Arc::clone(source),
-        Err(error) => {
-            timing.finished = ctx.start.elapsed();
-            return finish(
-                &ctx,
-                report(Outcome::Error(Arc::clone(error)), 0, timing),
-                Vec::new(),
-            )
-            .await;
-        }
-    };
-    let request = Request {
-        query: planned.query.clone(),
-        allow_writes: ctx.shared.plan.allow_writes,
-        timeout: planned.timeout,
-        cancel: token.clone(),
-        cleanup: ctx.shared.plan.cleanup.clone(),
-    };
-    let mut sink = RowSink::reporting(
-        ctx.limits.clone(),
-        ctx.shared.events_tx.clone(),
-        ctx.shared.generation,
-        index,
-        ctx.start,
-    );
-    let outcome = run_to_outcome(&ctx, source.as_ref(), &request, &mut sink).await;
-    // The source's future is gone by now; tell its cleanup (if any) that the run was cut off.
-    if outcome != Outcome::Ok {
+    let attempted = attempt::run(&ctx, &token).await;
+    // The attempts' futures are gone by now; tell the source's cleanup (if any) that the run
+    // was cut off.
+    if attempted.outcome != Outcome::Ok {
         token.cancel();
     }
     timing.finished = ctx.start.elapsed();
-    timing.first_row = sink.first_row();
-    let rows = sink.rows();
-    let report = SourceReport {
-        warnings: sink.warnings(),
-        ..report(outcome, rows, timing)
-    };
-    finish(&ctx, report, sink.into_batches()).await
-}
-
-/// Runs `source` once under the source's timeout and the gather's token. A panic in the
-/// source's code is caught here, so the source still ends in one outcome with its timing and
-/// the watcher hears of it (the panic hook logs where it happened).
-async fn run_to_outcome(
-    ctx: &TaskCtx,
-    source: &dyn Source,
-    request: &Request,
-    sink: &mut RowSink,
-) -> Outcome {
-    let timeout = ctx.shared.plan.sources[ctx.index].timeout;
-    let run = std::panic::AssertUnwindSafe(source.run(request, sink)).catch_unwind();
-    tokio::select! {
-        biased;
-        result = run => match result {
-            Err(payload) => panicked(&*payload).into(),
-            Ok(Ok(())) => Outcome::Ok,
-            // A source that saw the cancel itself and gave up with an error was cut off: the
-            // cancel is the cause, not the error.
-            Ok(Err(_)) if request.cancel.is_cancelled() => ctx.shared.stopped_outcome(),
-            Ok(Err(e)) => e.into(),
-        },
-        () = request.cancel.cancelled() => ctx.shared.stopped_outcome(),
-        () = tokio::time::sleep(timeout) => {
-            Outcome::Timeout { limit: timeout, cause: TimeoutCause::Source }
+    let (rows, warnings, batches) = match attempted.sink {
+        Some(sink) => {
+            timing.first_row = sink.first_row();
+            (sink.rows(), sink.warnings(), sink.into_batches())
         }
-    }
+        None => (0, Vec::new(), Vec::new()),
+    };
+    let report = SourceReport {
+        warnings,
+        attempts: attempted.attempts,
+        ..report(attempted.outcome, rows, timing)
+    };
+    finish(&ctx, report, batches).await
 }
 
 async fn finish(

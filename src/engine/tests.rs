@@ -8,9 +8,13 @@ use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use tokio::sync::mpsc;
 
+use tokio_util::task::TaskTracker;
+
 use super::*;
+use crate::config::GatherSettings;
 use crate::config::SimSpec;
 use crate::event::{Event, EventKind};
+use crate::source::Source;
 use crate::source::{Request, RowSink, SimSource, SourceError, State};
 
 const MS: Duration = Duration::from_millis(1);
@@ -24,18 +28,13 @@ fn sim(latency_ms: u64) -> SimSpec {
         hang: false,
         panic: None,
         seed: Some(1),
+        tail: 0.0,
+        tail_latency: Duration::from_secs(1),
     }
 }
 
 fn planned(name: &str, source: Arc<dyn Source>, timeout: Duration) -> PlannedSource {
-    PlannedSource {
-        name: name.into(),
-        kind: "sim",
-        query: String::new(),
-        timeout,
-        enabled: true,
-        source: Ok(source),
-    }
+    PlannedSource::single(name, "sim", timeout, Ok(source))
 }
 
 fn plan(sources: Vec<PlannedSource>, settings: GatherSettings) -> Arc<Plan> {

@@ -181,6 +181,7 @@ mod tests {
             rows: 0,
             timing: Timing::default(),
             warnings: Vec::new(),
+            attempts: Vec::new(),
         };
         line.apply(&event(EventKind::Finished {
             report,

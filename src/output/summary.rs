@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::SummaryMode;
 use crate::engine::GatherResult;
 use crate::merge::Merged;
-use crate::source::{Outcome, SourceReport, State};
+use crate::source::{AttemptKind, Outcome, SourceReport, State};
 
 /// Above this many sources `--summary auto` gives the fleet summary: about what fits on a
 /// terminal beside the shell prompt.
@@ -44,6 +44,7 @@ pub fn summary(result: &GatherResult, merged: Option<&Merged>, mode: SummaryMode
         result.reports.len(),
         result.elapsed.as_secs_f64()
     );
+    s.push_str(&extra_attempts(&result.reports));
     if result.aborted {
         s.push_str(" (fail-fast: aborted, no result)");
     }
@@ -78,6 +79,13 @@ fn source_lines(s: &mut String, reports: &[&SourceReport]) {
         } else {
             "-".into()
         };
+        let mut message = r.outcome.message().unwrap_or_default();
+        if let Some(note) = attempts_note(r) {
+            if !message.is_empty() {
+                message.push(' ');
+            }
+            message.push_str(&note);
+        }
         let line = format!(
             "  {}  {:8} {:10} {:>9}  {:>10}  {}",
             crate::display::pad(&r.name, width, false),
@@ -85,10 +93,46 @@ fn source_lines(s: &mut String, reports: &[&SourceReport]) {
             r.outcome.state().as_str(),
             latency,
             rows,
-            r.outcome.message().unwrap_or_default(),
+            message,
         );
         let _ = writeln!(s, "{}", line.trim_end());
     }
+}
+
+/// `(2 attempts)`, `(3 attempts, a hedge won)`: said only of a source that made more than
+/// one attempt.
+fn attempts_note(r: &SourceReport) -> Option<String> {
+    if r.attempts.len() < 2 {
+        return None;
+    }
+    let won = r
+        .winner()
+        .and_then(|w| r.attempts.get(w))
+        .map(|a| match a.kind {
+            AttemptKind::First => ", the first won",
+            AttemptKind::Retry => ", a retry won",
+            AttemptKind::Hedge => ", a hedge won",
+        });
+    Some(format!(
+        "({} attempts{})",
+        r.attempts.len(),
+        won.unwrap_or("")
+    ))
+}
+
+/// `· 3 retries · 2 hedges`: the run's extra attempts, empty when there were none.
+fn extra_attempts(reports: &[SourceReport]) -> String {
+    let mut s = String::new();
+    for (kind, one, many) in [
+        (AttemptKind::Retry, "retry", "retries"),
+        (AttemptKind::Hedge, "hedge", "hedges"),
+    ] {
+        let n: usize = reports.iter().map(|r| r.count(kind)).sum();
+        if n > 0 {
+            let _ = write!(s, " · {n} {}", if n == 1 { one } else { many });
+        }
+    }
+    s
 }
 
 /// Counts, percentiles, the failed sources (folded past [`FAILED_SHOWN`]) and the slowest.

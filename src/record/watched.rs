@@ -105,12 +105,13 @@ mod tests {
     fn plan(n: usize) -> Arc<Plan> {
         let sources = (0..n)
             .map(|i| PlannedSource {
-                name: format!("s{i}"),
-                kind: "sim",
                 query: "q".into(),
-                timeout: Duration::from_secs(1),
-                enabled: true,
-                source: Err(Arc::new(SourceError::Failed("not built".into()))),
+                ..PlannedSource::single(
+                    format!("s{i}"),
+                    "sim",
+                    Duration::from_secs(1),
+                    Err(Arc::new(SourceError::Failed("not built".into()))),
+                )
             })
             .collect();
         Arc::new(Plan {
@@ -133,6 +134,7 @@ mod tests {
                     rows: 1,
                     timing: Timing::default(),
                     warnings: Vec::new(),
+                    attempts: Vec::new(),
                 },
                 batches: Vec::new(),
             },

@@ -40,12 +40,13 @@ pub fn plan(r: &Replay) -> (Config, Plan) {
         .iter()
         .zip(&r.timeouts)
         .map(|(s, &timeout)| PlannedSource {
-            name: s.name.clone(),
-            kind: kind(&s.kind),
             query: r.recorded.query.clone(),
-            timeout,
-            enabled: true,
-            source: Err(Arc::clone(&not_run)),
+            ..PlannedSource::single(
+                s.name.clone(),
+                kind(&s.kind),
+                timeout,
+                Err(Arc::clone(&not_run)),
+            )
         })
         .collect();
     let specs = r.recorded.sources.iter().map(placeholder).collect();
@@ -78,11 +79,15 @@ fn placeholder(s: &super::RecordedSource) -> SourceSpec {
             hang: false,
             panic: None,
             seed: None,
+            tail: 0.0,
+            tail_latency: Duration::ZERO,
         }),
         timeout: Some(s.timeout),
         query: None,
         tags: Vec::new(),
         enabled: true,
+        replicas: Vec::new(),
+        attempts: crate::config::AttemptSpec::default(),
     }
 }
 
@@ -123,6 +128,7 @@ pub fn events(r: &Replay, generation: u64) -> Vec<Event> {
                 finished: run.finished,
             },
             warnings: Vec::new(),
+            attempts: Vec::new(),
         };
         timed.push((
             run.finished,

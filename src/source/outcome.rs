@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::SourceError;
+use super::{Attempt, AttemptKind, SourceError};
 
 /// Why a source was cancelled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +20,9 @@ pub enum CancelReason {
     Superseded,
     /// The program is exiting.
     Shutdown,
+    /// Another attempt of the same source answered first (a hedge or the request it hedged):
+    /// only ever the outcome of an attempt, never of a source.
+    Lost,
 }
 
 impl fmt::Display for CancelReason {
@@ -29,6 +32,7 @@ impl fmt::Display for CancelReason {
             Self::FailFast { by } => write!(f, "fail-fast: {by} failed"),
             Self::Superseded => f.write_str("superseded by a newer run"),
             Self::Shutdown => f.write_str("shutting down"),
+            Self::Lost => f.write_str("another attempt answered first"),
         }
     }
 }
@@ -201,4 +205,22 @@ pub struct SourceReport {
     /// What the user should know about its rows though it succeeded (a renamed column, a
     /// value that could not be kept as it was), once per distinct message.
     pub warnings: Vec<String>,
+    /// Every attempt the source made, in the order they were sent; empty when it made none
+    /// (skipped, cancelled while queued, could not be built).
+    pub attempts: Vec<Attempt>,
+}
+
+impl SourceReport {
+    /// The attempt whose rows are the source's: the one that succeeded (the others were cut
+    /// off when it did); `None` when none did.
+    #[must_use]
+    pub fn winner(&self) -> Option<usize> {
+        self.attempts.iter().position(|a| a.outcome == Outcome::Ok)
+    }
+
+    /// How many attempts were of `kind`.
+    #[must_use]
+    pub fn count(&self, kind: AttemptKind) -> usize {
+        self.attempts.iter().filter(|a| a.kind == kind).count()
+    }
 }

@@ -57,7 +57,11 @@ impl SimSource {
         let _guard = LiveGuard(Arc::clone(&self.live));
         let mut rng = Rng::new(self.spec.seed.unwrap_or_else(Rng::fresh_seed));
         let (lo, hi) = self.spec.latency;
-        let latency = lo + hi.checked_sub(lo).unwrap().mul_f64(rng.unit());
+        let mut latency = lo + hi.checked_sub(lo).unwrap().mul_f64(rng.unit());
+        // Drawn only when there is a tail, so a seeded source without one keeps its rows.
+        if self.spec.tail > 0.0 && rng.unit() < self.spec.tail {
+            latency = self.spec.tail_latency.mul_f64(0.9 + 0.2 * rng.unit());
+        }
         if self.spec.hang {
             std::future::pending::<()>().await;
         }
@@ -114,6 +118,14 @@ impl Source for SimSource {
         }
         if s.fail > 0.0 {
             let _ = write!(d, ", fails {:.0}% of runs", s.fail * 100.0);
+        }
+        if s.tail > 0.0 {
+            let _ = write!(
+                d,
+                ", {:.1}% of runs take about {}",
+                s.tail * 100.0,
+                humantime::format_duration(s.tail_latency)
+            );
         }
         if s.hang {
             d.push_str(", never answers");

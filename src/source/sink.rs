@@ -228,6 +228,14 @@ impl RowSink {
         self.first_row
     }
 
+    /// Drops the rows collected and gives them back to the gather's total cap: they are not
+    /// kept (an attempt that lost to another, or whose rows another attempt's replace).
+    pub fn discard(self) {
+        self.limits
+            .used
+            .fetch_sub(self.rows as usize, Ordering::Relaxed);
+    }
+
     /// The batches collected.
     #[must_use]
     pub fn into_batches(self) -> Vec<RecordBatch> {

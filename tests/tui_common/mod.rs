@@ -110,6 +110,7 @@ pub fn report(index: usize, name: &str, outcome: Outcome, rows: u64, done_ms: u6
             finished: ms(done_ms),
         },
         warnings: Vec::new(),
+        attempts: Vec::new(),
     }
 }
 

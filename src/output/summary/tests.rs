@@ -17,6 +17,7 @@ fn report(index: usize, latency_ms: u64, outcome: Outcome) -> SourceReport {
         name: format!("shard-{index:03}"),
         kind: "sim",
         warnings: Vec::new(),
+        attempts: Vec::new(),
         rows: if outcome == Outcome::Ok { 10 } else { 0 },
         outcome,
         timing: Timing {

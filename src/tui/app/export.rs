@@ -69,6 +69,7 @@ impl App {
                         finished: s.finished.unwrap_or_default(),
                     },
                     warnings: s.warnings.clone(),
+                    attempts: s.attempts.clone(),
                 })
             })
             .collect()

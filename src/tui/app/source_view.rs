@@ -7,7 +7,7 @@ use std::time::Duration;
 use arrow_array::RecordBatch;
 
 use crate::engine::PlannedSource;
-use crate::source::{Outcome, SourceReport, State};
+use crate::source::{Attempt, Outcome, SourceReport, State};
 
 /// Runs kept per source for the sparkline, p50/p95 and the details panel.
 pub const HISTORY: usize = 20;
@@ -57,6 +57,8 @@ pub struct SourceView {
     pub outcome: Option<Outcome>,
     /// This run's warnings (renamed columns, values not kept as they were).
     pub warnings: Vec<String>,
+    /// This run's attempts (first, retries, hedges), once it finished.
+    pub attempts: Vec<Attempt>,
     /// The rows of the latest run that produced any result, for the table.
     pub batches: Vec<RecordBatch>,
     /// Recent finished runs, oldest first.
@@ -85,6 +87,7 @@ impl SourceView {
             rows: 0,
             outcome: None,
             warnings: Vec::new(),
+            attempts: Vec::new(),
             batches: Vec::new(),
             history: VecDeque::new(),
         }
@@ -101,6 +104,7 @@ impl SourceView {
         self.rows = 0;
         self.outcome = None;
         self.warnings.clear();
+        self.attempts.clear();
     }
 
     /// Applies the source's final report and rows.
@@ -112,6 +116,7 @@ impl SourceView {
         self.finished = Some(report.timing.finished);
         self.rows = report.rows;
         self.warnings = report.warnings;
+        self.attempts = report.attempts;
         if report.outcome == Outcome::Ok {
             self.batches = batches;
         } else {

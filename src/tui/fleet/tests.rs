@@ -11,16 +11,14 @@ fn ms(n: u64) -> Duration {
 /// A source named `name` with `tags`, in `state`, started at 0 and (when final) finished
 /// after `latency_ms`, with `rows` rows.
 fn source(name: &str, tags: &[&str], state: State, latency_ms: u64, rows: u64) -> SourceView {
-    let planned = crate::engine::PlannedSource {
-        name: name.to_owned(),
-        kind: "sim",
-        query: String::new(),
-        timeout: Duration::from_secs(3),
-        enabled: true,
-        source: Err(std::sync::Arc::new(crate::source::SourceError::Failed(
+    let planned = crate::engine::PlannedSource::single(
+        name,
+        "sim",
+        Duration::from_secs(3),
+        Err(std::sync::Arc::new(crate::source::SourceError::Failed(
             "test".into(),
         ))),
-    };
+    );
     let mut s = SourceView::new(&planned);
     s.tags = tags.iter().map(|&t| t.to_owned()).collect();
     s.state = state;
