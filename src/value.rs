@@ -1,6 +1,6 @@
 //! Dynamically typed cells and a builder that turns rows of them into Arrow record batches.
 //!
-//! Sources whose columns are only known at run time (SQL drivers, JSON APIs) push [`Cell`]s;
+//! Sources whose columns are only known at run time (SQL drivers, MongoDB, Redis hashes) push [`Cell`]s;
 //! a column's Arrow type follows its values and widens by [`widen`] when they disagree:
 //! integers and floats become floats, anything else mixed becomes text. Nulls never decide a
 //! type.
@@ -45,21 +45,6 @@ pub enum Cell {
 }
 
 impl Cell {
-    /// Converts a JSON value: objects and arrays become their JSON text.
-    #[must_use]
-    pub fn from_json(v: &serde_json::Value) -> Self {
-        use serde_json::Value;
-        match v {
-            Value::Null => Self::Null,
-            Value::Bool(b) => Self::Bool(*b),
-            Value::Number(n) => n
-                .as_i64()
-                .map_or_else(|| Self::Float(n.as_f64().unwrap_or(f64::NAN)), Self::Int),
-            Value::String(s) => Self::Text(s.clone()),
-            other => Self::Text(other.to_string()),
-        }
-    }
-
     /// The Arrow type of a column of such cells (`Null` for null).
     #[must_use]
     pub fn data_type(&self) -> DataType {

@@ -4,19 +4,18 @@
 //! CSV fields read as null when they are one of the source's `nulls` spellings ([`Nulls`]),
 //! so a numeric column with `NA` gaps stays numeric.
 
-use std::io::{BufReader, Cursor};
-use std::sync::Arc;
-
 use arrow_array::RecordBatch;
-use arrow_schema::{ArrowError, Schema, SchemaRef};
+use arrow_schema::{ArrowError, Schema};
 use tokio::sync::mpsc;
 
 use super::{BATCH_ROWS, RowSink, SourceError};
 use crate::config::DataFormat;
 
 mod csv;
+mod json;
 
 pub use csv::Nulls;
+pub use json::json_rows;
 
 /// Parses `bytes` as `format` (CSV fields spelled as `nulls` read as null), calling `each` per
 /// batch until it returns `false`.
@@ -28,8 +27,8 @@ pub fn parse(
 ) -> Result<(), SourceError> {
     match format {
         DataFormat::Csv => csv::parse(bytes, nulls, each),
-        DataFormat::Ndjson => parse_ndjson(bytes, each),
-        DataFormat::Json => parse_json_array(bytes, each),
+        DataFormat::Ndjson => json::parse_ndjson(bytes, each),
+        DataFormat::Json => json::parse_array(bytes, each),
     }
 }
 
@@ -65,64 +64,6 @@ fn read_inferred(
     drop(batches);
     let (full, _) = infer(None)?;
     read(full, each)
-}
-
-fn parse_ndjson(
-    bytes: &[u8],
-    mut each: impl FnMut(RecordBatch) -> bool,
-) -> Result<(), SourceError> {
-    read_inferred(
-        |limit| arrow_json::reader::infer_json_schema(BufReader::new(Cursor::new(bytes)), limit),
-        |schema, each| {
-            // Strict: a key the sampled schema lacks must fail the read (and so widen the
-            // schema), not be dropped.
-            let reader = json_reader(Arc::new(schema))
-                .with_strict_mode(true)
-                .build(BufReader::new(Cursor::new(bytes)))?;
-            for batch in reader {
-                if !each(batch?) {
-                    break;
-                }
-            }
-            Ok(())
-        },
-        &mut each,
-    )
-    .map_err(|e| SourceError::Parse(format!("NDJSON: {e}")))
-}
-
-fn json_reader(schema: SchemaRef) -> arrow_json::ReaderBuilder {
-    arrow_json::ReaderBuilder::new(schema)
-        .with_batch_size(BATCH_ROWS)
-        .with_coerce_primitive(true)
-}
-
-fn parse_json_array(
-    bytes: &[u8],
-    mut each: impl FnMut(RecordBatch) -> bool,
-) -> Result<(), SourceError> {
-    let doc: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| SourceError::Parse(format!("JSON: {e}")))?;
-    let rows = rows_of(&doc, "")?;
-    let schema = arrow_json::reader::infer_json_schema_from_iterator(rows.iter().map(Ok))
-        .map_err(|e| SourceError::Parse(format!("JSON: {e}")))?;
-    let mut decoder = json_reader(Arc::new(schema))
-        .build_decoder()
-        .map_err(|e| SourceError::Parse(format!("JSON: {e}")))?;
-    for chunk in rows.chunks(BATCH_ROWS) {
-        decoder
-            .serialize(chunk)
-            .map_err(|e| SourceError::Parse(format!("JSON: {e}")))?;
-        let batch = decoder
-            .flush()
-            .map_err(|e| SourceError::Parse(format!("JSON: {e}")))?;
-        if let Some(batch) = batch
-            && !each(batch)
-        {
-            break;
-        }
-    }
-    Ok(())
 }
 
 /// The array of row objects at JSON `pointer` in `doc` (empty pointer: `doc` itself).

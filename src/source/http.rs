@@ -19,10 +19,9 @@ use futures_util::future::BoxFuture;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use tokio::sync::mpsc;
 
-use super::data::rows_of;
-use super::{BATCH_ROWS, MAX_OUTPUT_BYTES, Request, RowSink, Source, SourceError, redact};
+use super::data::{json_rows, rows_of};
+use super::{MAX_OUTPUT_BYTES, Request, RowSink, Source, SourceError, redact};
 use crate::config::HttpMethod;
-use crate::value::{BatchBuilder, Cell};
 pub use encode::{BodyEncoding, encode_url_query};
 use status::{retry_after, status_error};
 
@@ -253,7 +252,7 @@ pub fn snippet(bytes: &[u8]) -> String {
 }
 
 /// Parses `body` as JSON on a blocking thread and pushes the objects at `pointer` into `sink`
-/// as batches; object and array values become their JSON text.
+/// as batches, typed as every JSON source types them ([`json_rows`]).
 pub async fn push_json_rows(
     body: Vec<u8>,
     pointer: String,
@@ -266,19 +265,8 @@ pub async fn push_json_rows(
         let doc: serde_json::Value = serde_json::from_slice(&body)
             .map_err(|e| SourceError::Parse(format!("malformed JSON ({e}): {}", snippet(&body))))?;
         let rows = rows_of(&doc, &pointer)?;
-        let mut builder = BatchBuilder::default();
-        for row in rows {
-            for (key, value) in row.as_object().into_iter().flatten() {
-                let col = builder.column(key);
-                builder.set(col, Cell::from_json(value));
-            }
-            builder.end_row();
-            if builder.len() >= BATCH_ROWS && batch_tx.blocking_send(builder.finish()).is_err() {
-                return Ok(());
-            }
-        }
-        let _ = batch_tx.blocking_send(builder.finish());
-        Ok(())
+        json_rows(rows, &mut |batch| batch_tx.blocking_send(batch).is_ok())
+            .map_err(|e| SourceError::Parse(format!("JSON: {e}")))
     });
     while let Some(batch) = batch_rx.recv().await {
         sink.push(batch)?;

@@ -21,12 +21,13 @@ use futures_util::future::BoxFuture;
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Value};
 
+use super::data::json_rows;
 use super::server::{Driver, Failure, ServerSource, Settings};
 use super::{BATCH_ROWS, Request, RowSink, SourceError, redact};
 use crate::value::{BatchBuilder, Cell};
 use errors::clean;
 pub use query::RedisQuery;
-use rows::{HashRow, KEY_COLUMN, hash_batch, push_json_value};
+use rows::{HashRow, KEY_COLUMN, hash_batch, json_row};
 use scan::Scan;
 
 /// Keys asked for per `SCAN` call (`COUNT`): about a millisecond of server time per page, and
@@ -230,7 +231,7 @@ impl Redis {
         sink: &mut RowSink,
     ) -> Result<(), Failure> {
         let mut scan = Scan::new(pattern, "string", self.page);
-        let mut builder = BatchBuilder::with_columns(&[KEY_COLUMN]);
+        let mut rows: Vec<serde_json::Value> = Vec::new();
         let mut not_objects = 0usize;
         while !scan.is_finished() {
             Self::check_cancel(request)?;
@@ -247,14 +248,14 @@ impl Redis {
                 redis::from_redis_value(reply).map_err(|e| self.error(&e.into()))?;
             for (key, value) in keys.iter().zip(values) {
                 // `None`: deleted between SCAN and MGET.
-                if let Some(value) = value
-                    && !push_json_value(&mut builder, &String::from_utf8_lossy(key), &value)
-                {
-                    not_objects += 1;
+                if let Some(value) = value {
+                    let (row, is_object) = json_row(&String::from_utf8_lossy(key), &value);
+                    rows.push(row);
+                    not_objects += usize::from(!is_object);
                 }
             }
-            if builder.len() >= BATCH_ROWS {
-                sink.push(builder.finish())?;
+            if rows.len() >= BATCH_ROWS {
+                push_json_rows(&mut rows, sink)?;
             }
         }
         if not_objects > 0 {
@@ -265,7 +266,7 @@ impl Redis {
                 "values that are not JSON objects are shown with an `_error` column"
             );
         }
-        Ok(sink.push(builder.finish())?)
+        Ok(push_json_rows(&mut rows, sink)?)
     }
 
     async fn range(
@@ -338,6 +339,22 @@ fn text(v: &Value) -> String {
         Value::Nil => String::new(),
         other => format!("{other:?}"),
     }
+}
+
+/// Pushes `rows` (JSON objects) into `sink` as batches, typed as every JSON source's are, and
+/// empties it.
+fn push_json_rows(
+    rows: &mut Vec<serde_json::Value>,
+    sink: &mut RowSink,
+) -> Result<(), SourceError> {
+    let mut pushed = Ok(());
+    json_rows(rows, &mut |batch| {
+        pushed = sink.push(batch);
+        pushed.is_ok()
+    })
+    .map_err(|e| SourceError::Parse(format!("JSON: {e}")))?;
+    rows.clear();
+    pushed
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The cell builder: widening, late columns, JSON cells.
+//! The cell builder: widening and late columns.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
@@ -49,22 +49,6 @@ fn late_columns_are_null_filled_and_nulls_do_not_decide_type() {
     assert_eq!(batch.num_rows(), 2);
     assert_eq!(batch.schema().field(0).data_type(), &DataType::Boolean);
     assert_eq!(batch.column(1).null_count(), 1);
-}
-
-#[test]
-fn json_values_map_to_cells() {
-    let v: serde_json::Value = serde_json::json!([1, 1.5, "s", null, {"k": 1}]);
-    let cells: Vec<_> = v.as_array().unwrap().iter().map(Cell::from_json).collect();
-    assert_eq!(
-        cells,
-        vec![
-            Cell::Int(1),
-            Cell::Float(1.5),
-            Cell::Text("s".into()),
-            Cell::Null,
-            Cell::Text("{\"k\":1}".into())
-        ]
-    );
 }
 
 #[test]

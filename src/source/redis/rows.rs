@@ -2,6 +2,7 @@
 //! sorted-set members with scores.
 
 use arrow_array::RecordBatch;
+use serde_json::{Map, Value};
 
 use crate::source::data::json_kind;
 use crate::value::{BatchBuilder, Cell};
@@ -105,35 +106,35 @@ pub fn hash_batch(rows: &[HashRow]) -> RecordBatch {
     b.finish()
 }
 
-/// Adds the row for string key `key` holding `value`: the JSON object's fields, or, when the
-/// value is not a JSON object, a row with only `_key` and `_error`. Returns whether the value
-/// was a JSON object.
-pub fn push_json_value(b: &mut BatchBuilder, key: &str, value: &[u8]) -> bool {
-    let key_col = b.column(KEY_COLUMN);
-    b.set(key_col, Cell::Text(key.to_owned()));
-    let parsed = serde_json::from_slice::<serde_json::Value>(value);
-    let is_object = if let Ok(serde_json::Value::Object(fields)) = &parsed {
+/// The row for string key `key` holding `value`: `_key` and the JSON object's fields, or,
+/// when the value is not a JSON object, `_key` and `_error` saying why. The second item says
+/// whether the value was a JSON object. The rows are typed as every JSON source's are
+/// ([`json_rows`](crate::source::data::json_rows)).
+pub fn json_row(key: &str, value: &[u8]) -> (Value, bool) {
+    let mut row = Map::new();
+    row.insert(KEY_COLUMN.to_owned(), Value::String(key.to_owned()));
+    let parsed = serde_json::from_slice::<Value>(value);
+    if let Ok(Value::Object(fields)) = parsed {
         for (name, v) in fields {
-            let col = b.column(name);
-            b.set(col, Cell::from_json(v));
+            // `_key` is the key's name; a field of that name does not replace it.
+            row.entry(name).or_insert(v);
         }
-        true
-    } else {
-        let what = match &parsed {
-            Ok(v) => format!("not a JSON object but {}", json_kind(v)),
-            Err(_) => "not JSON".to_owned(),
-        };
-        let text = String::from_utf8_lossy(value);
-        let mut quoted: String = text.chars().take(QUOTED_CHARS).collect();
-        if text.chars().count() > QUOTED_CHARS {
-            quoted.push('…');
-        }
-        let col = b.column(PROBLEM_COLUMN);
-        b.set(col, Cell::Text(format!("{what}: {quoted}")));
-        false
+        return (Value::Object(row), true);
+    }
+    let what = match &parsed {
+        Ok(v) => format!("not a JSON object but {}", json_kind(v)),
+        Err(_) => "not JSON".to_owned(),
     };
-    b.end_row();
-    is_object
+    let text = String::from_utf8_lossy(value);
+    let mut quoted: String = text.chars().take(QUOTED_CHARS).collect();
+    if text.chars().count() > QUOTED_CHARS {
+        quoted.push('…');
+    }
+    row.insert(
+        PROBLEM_COLUMN.to_owned(),
+        Value::String(format!("{what}: {quoted}")),
+    );
+    (Value::Object(row), false)
 }
 
 #[cfg(test)]
@@ -207,15 +208,22 @@ mod tests {
 
     #[test]
     fn json_values_that_are_not_objects_are_shown_with_the_reason() {
-        let mut b = BatchBuilder::default();
-        assert!(push_json_value(
-            &mut b,
-            "doc:1",
-            br#"{"sku": "A", "price": 2.5}"#
-        ));
-        assert!(!push_json_value(&mut b, "doc:2", b"[1, 2]"));
-        assert!(!push_json_value(&mut b, "doc:3", b"hello world"));
-        let batch = b.finish();
+        let (rows, objects): (Vec<Value>, Vec<bool>) = [
+            ("doc:1", &br#"{"sku": "A", "price": 2.5, "_key": "x"}"#[..]),
+            ("doc:2", b"[1, 2]"),
+            ("doc:3", b"hello world"),
+        ]
+        .into_iter()
+        .map(|(k, v)| json_row(k, v))
+        .unzip();
+        assert_eq!(objects, [true, false, false]);
+        let mut batches = Vec::new();
+        crate::source::data::json_rows(&rows, &mut |b| {
+            batches.push(b);
+            true
+        })
+        .unwrap();
+        let batch = &batches[0];
         let problem = batch
             .column_by_name(PROBLEM_COLUMN)
             .unwrap()
@@ -228,6 +236,8 @@ mod tests {
                 Some("not JSON: hello world")
             ]
         );
+        let key = batch.column_by_name(KEY_COLUMN).unwrap().as_string::<i32>();
+        assert_eq!(key.value(0), "doc:1");
         assert_eq!(batch.column_by_name("price").unwrap().null_count(), 2);
     }
 }
