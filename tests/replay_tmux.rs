@@ -1,5 +1,6 @@
-//! `scatter replay` with a terminal: the real binary in a tmux pane opens the dashboard on
-//! the replayed run (states, timeline), `r` replays it again, `q` quits with 0. Skips, saying
+//! Recording and replay with a terminal, the real binary in a tmux pane: the dashboard
+//! records each of its runs with `--record`; `scatter replay` opens the dashboard on the
+//! replayed run (states, timeline), `r` replays it again, `q` quits with 0. Skips, saying
 //! why, when tmux is not installed.
 
 use std::fmt::Write as _;
@@ -66,24 +67,19 @@ fn record(dir: &Path) {
     assert_eq!(out.status.code(), Some(0));
 }
 
-#[test]
-fn replay_opens_the_dashboard_on_the_replayed_run() {
+/// `scatter ARGS` in `dir` in a tmux pane; the exit status is written to `dir/status`.
+fn start(dir: &Path, name: &str, args: &str) -> Option<Tmux> {
     if Command::new("tmux").arg("-V").output().is_err() {
         eprintln!("skipped: tmux is not installed (apt-get install tmux)");
-        return;
+        return None;
     }
-    let dir = tempfile::tempdir().unwrap();
-    record(dir.path());
-    let status = dir.path().join("status");
     let script = format!(
-        "cd {} && {} replay rec.jsonl --deadline 100ms --concurrency 1 --log-file log; \
-         echo \"exit=$?\" > {}; sleep 60",
-        dir.path().display(),
+        "cd {} && {} {args} --log-file log; echo \"exit=$?\" > status; sleep 60",
+        dir.display(),
         env!("CARGO_BIN_EXE_scatter"),
-        status.display()
     );
     let tmux = Tmux {
-        socket: format!("scatter-replay-{}", std::process::id()),
+        socket: format!("scatter-{name}-{}", std::process::id()),
     };
     tmux.cmd(&[
         "new-session",
@@ -98,6 +94,63 @@ fn replay_opens_the_dashboard_on_the_replayed_run() {
         "-c",
         &script,
     ]);
+    Some(tmux)
+}
+
+/// Quits with `q` and checks the exit status is 0.
+fn quit(tmux: &Tmux, dir: &Path) {
+    tmux.cmd(&["send-keys", "-t", "e2e", "q"]);
+    let status = dir.join("status");
+    let start = Instant::now();
+    while std::fs::read_to_string(&status).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(10), "no exit after q");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
+    assert_eq!(
+        std::fs::read_to_string(&status).unwrap().trim(),
+        "exit=0",
+        "{log}"
+    );
+}
+
+#[test]
+fn the_dashboard_records_every_run_of_watch_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    record(dir.path());
+    let Some(tmux) = start(dir.path(), "record", "--record dash.jsonl --watch 300ms") else {
+        return;
+    };
+    tmux.wait_for("a third run", |s| s.contains("run 3 ·"));
+    quit(&tmux, dir.path());
+    let text = std::fs::read_to_string(dir.path().join("dash.jsonl")).unwrap();
+    let generations: Vec<u64> = text
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            assert_eq!(v["sources"].as_array().unwrap().len(), 3);
+            v["generation"].as_u64().unwrap()
+        })
+        .collect();
+    assert!(generations.len() >= 3, "{generations:?}");
+    assert!(
+        generations.windows(2).all(|w| w[0] < w[1]),
+        "{generations:?}"
+    );
+    assert_eq!(generations[0], 1);
+}
+
+#[test]
+fn replay_opens_the_dashboard_on_the_replayed_run() {
+    let dir = tempfile::tempdir().unwrap();
+    record(dir.path());
+    let Some(tmux) = start(
+        dir.path(),
+        "replay",
+        "replay rec.jsonl --deadline 100ms --concurrency 1",
+    ) else {
+        return;
+    };
     let done = |run: &'static str| {
         move |s: &str| s.contains(run) && s.contains("✓ ok 2") && s.contains("timed out 1")
     };
@@ -115,16 +168,5 @@ fn replay_opens_the_dashboard_on_the_replayed_run() {
     assert!(row(&screen, "s160").contains("deadline 100ms"), "{screen}");
     tmux.cmd(&["send-keys", "-t", "e2e", "r"]);
     tmux.wait_for("the second replay", done("run 2 ·"));
-    tmux.cmd(&["send-keys", "-t", "e2e", "q"]);
-    let start = Instant::now();
-    while std::fs::read_to_string(&status).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(10), "no exit after q");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let log = std::fs::read_to_string(dir.path().join("log")).unwrap_or_default();
-    assert_eq!(
-        std::fs::read_to_string(&status).unwrap().trim(),
-        "exit=0",
-        "{log}"
-    );
+    quit(&tmux, dir.path());
 }
