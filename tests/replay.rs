@@ -227,3 +227,24 @@ fn run_picks_a_line_of_the_file() {
     assert_eq!(first["run"], 1);
     assert_eq!(first["recorded"]["limits"]["deadline_ms"], Value::Null);
 }
+
+#[test]
+fn fail_fast_cancels_what_runs_or_waits_when_the_first_source_fails() {
+    let dir = recorded();
+    let v = replay(dir.path(), &["--mode", "fail-fast", "--concurrency", "2"]);
+    assert_eq!(v["replayed"]["aborted"], true);
+    assert_eq!(v["recorded"]["aborted"], false);
+    let sources = v["replayed"]["sources"].as_array().unwrap();
+    let broken = sources.iter().find(|s| s["name"] == "broken").unwrap();
+    assert_eq!(broken["state"], "error");
+    let at = broken["finished_ms"].as_u64().unwrap();
+    for s in sources {
+        if s["state"] == "cancelled" {
+            assert_eq!(s["error"], "fail-fast: broken failed");
+            assert_eq!(s["finished_ms"].as_u64().unwrap(), at, "{s}");
+        } else {
+            assert!(s["finished_ms"].as_u64().unwrap() <= at, "{s}");
+        }
+    }
+    assert!(sources.iter().any(|s| s["state"] == "cancelled"));
+}

@@ -184,7 +184,11 @@ pub fn text(r: &Replay) -> String {
             r.limits.mode.as_str().into(),
         ),
         ("hedge after", "as recorded".into(), hedge(&r.limits)),
-        ("wall time", millis(r.as_recorded.elapsed), wall(r)),
+        (
+            "wall time",
+            aborted(&r.as_recorded, millis(r.as_recorded.elapsed)),
+            aborted(&r.replayed, wall(r)),
+        ),
         ("states", counts(&r.as_recorded), counts(&r.replayed)),
         ("p50 / p99", pcts(&r.as_recorded), pcts(&r.replayed)),
     ];
@@ -352,6 +356,15 @@ fn wall(r: &Replay) -> String {
         format!("{w} at most (unknown sources held to their limits)")
     } else {
         w
+    }
+}
+
+/// `wall`, and that fail-fast aborted the gather, if it did.
+fn aborted(s: &Schedule, wall: String) -> String {
+    if s.aborted {
+        format!("{wall}, fail-fast aborted: no result")
+    } else {
+        wall
     }
 }
 
