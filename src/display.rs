@@ -66,6 +66,41 @@ pub fn pad(text: &str, columns: usize, right: bool) -> String {
     if right { fill + &cut } else { cut + &fill }
 }
 
+/// A line of exactly `columns` columns of spaces with each `(column, label)` written at its
+/// column, moved left when it would run past the end; a later label overwrites an earlier
+/// one where they meet. For axis tick labels (`0`, the middle, the end).
+#[must_use]
+pub fn place(columns: usize, labels: &[(usize, &str)]) -> String {
+    // One entry per column: the text shown there, or "" where a wide character to the left
+    // continues.
+    let mut cells: Vec<String> = vec![" ".to_owned(); columns];
+    for &(at, label) in labels {
+        let label = printable(label);
+        let mut x = at.min(columns.saturating_sub(label.width()));
+        for ch in label.chars() {
+            let w = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+            if w == 0 || x + w > columns {
+                continue;
+            }
+            for c in x..x + w {
+                // Writing over half of a wide character blanks its other half.
+                if cells[c].is_empty() && c > 0 {
+                    " ".clone_into(&mut cells[c - 1]);
+                }
+                if cells[c].width() == 2 && c + 1 < columns {
+                    " ".clone_into(&mut cells[c + 1]);
+                }
+            }
+            cells[x] = ch.to_string();
+            for cell in &mut cells[x + 1..x + w] {
+                cell.clear();
+            }
+            x += w;
+        }
+    }
+    cells.concat()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +139,27 @@ mod tests {
                     pad(text, columns, false).width(),
                     columns,
                     "{text:?} {columns}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn labels_are_placed_by_column_within_the_line() {
+        assert_eq!(
+            place(12, &[(0, "0"), (5, "ab"), (12, "end")]),
+            "0    ab  end"
+        );
+        assert_eq!(place(6, &[(0, "0"), (6, "90 µs")]), "090 µs");
+        // A wide label takes its two columns a character; overwriting half of one blanks it.
+        assert_eq!(place(8, &[(0, "東京"), (3, "x")]), "東 x    ");
+        assert_eq!(place(8, &[(2, "x"), (1, "東")]), " 東     ");
+        for labels in [&[(0, "東京都"), (7, "😀😀")][..], &[(3, "a\tb"), (9, "終")]] {
+            for columns in 0..12 {
+                assert_eq!(
+                    place(columns, labels).width(),
+                    columns,
+                    "{labels:?} {columns}"
                 );
             }
         }

@@ -12,6 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::{count, duration, pad};
+use crate::display;
 use crate::tui::app::App;
 use crate::tui::fleet::stats;
 use crate::tui::theme::{self, Theme};
@@ -185,24 +186,14 @@ fn histogram_top(max: Duration) -> Duration {
 fn axis(width: usize, top: Duration, t: Theme) -> Line<'static> {
     let end = duration(top);
     let mid = duration(top / 2);
-    let mut text = vec![' '; width];
-    let mut put = |x: usize, label: &str| {
-        let n = label.chars().count();
-        let x = x.min(width.saturating_sub(n));
-        for (i, ch) in label.chars().enumerate() {
-            if let Some(c) = text.get_mut(x + i) {
-                *c = ch;
-            }
-        }
-    };
-    put(0, "0");
+    let mut labels = vec![(0, "0")];
     if width >= 40 {
-        put(width / 2 - mid.chars().count() / 2, &mid);
+        labels.push((width / 2 - display::width(&mid) / 2, &mid));
     }
-    put(width, &end);
+    labels.push((width, &end));
     Line::from(vec![
         Span::raw(" "),
-        Span::styled(text.into_iter().collect::<String>(), t.dim()),
+        Span::styled(display::place(width, &labels), t.dim()),
     ])
 }
 

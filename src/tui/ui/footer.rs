@@ -90,7 +90,7 @@ fn render_edit(app: &App, edit: &Edit, frame: &mut Frame, area: Rect) {
         Span::styled(hint, t.dim()),
     ]);
     frame.render_widget(Paragraph::new(line), area);
-    let column = prompt.len() + edit.cursor_column().saturating_sub(skip);
+    let column = crate::display::width(prompt) + edit.cursor_column().saturating_sub(skip);
     if column < usize::from(area.width) && area.height > 0 {
         let x = area.x + column as u16;
         frame.buffer_mut()[(x, area.y)].set_style(t.cursor());

@@ -11,6 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::{duration, pad};
+use crate::display;
 use crate::tui::app::{App, SourceView};
 use crate::tui::fleet::{PanelRow, stats};
 use crate::tui::theme::Theme;
@@ -234,25 +235,15 @@ fn mark(cells: &mut [char], scale: &Scale, at: Duration, c: char) {
 /// Tick labels under the bars: 0, the middle and the end of the axis.
 fn axis_line<'a>(scale: &Scale, name_width: usize, t: Theme) -> Line<'a> {
     let w = scale.width;
-    let mut text = vec![' '; w];
-    let mut put = |x: usize, label: &str| {
-        let n = label.chars().count();
-        let x = x.min(w.saturating_sub(n));
-        for (i, ch) in label.chars().enumerate() {
-            if let Some(c) = text.get_mut(x + i) {
-                *c = ch;
-            }
-        }
-    };
-    put(0, "0");
+    let (mid, end) = (duration(scale.axis / 2), duration(scale.axis));
+    let mut labels = vec![(0, "0")];
     if w >= 30 {
-        put(w / 2 - 2, &duration(scale.axis / 2));
+        labels.push((w / 2 - 2, &mid));
     }
-    put(w, &duration(scale.axis));
-    let text: String = text.into_iter().collect();
+    labels.push((w, &end));
     Line::from(vec![
         Span::raw(" ".repeat(name_width + 3)),
-        Span::styled(text, t.dim()),
+        Span::styled(display::place(w, &labels), t.dim()),
     ])
 }
 
