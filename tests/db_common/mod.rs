@@ -9,6 +9,7 @@
 )]
 
 pub mod proxy;
+pub mod slow;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -62,6 +62,12 @@ pub fn connect_error(e: sqlx::Error, target: &Target) -> SourceError {
         sqlx::Error::Configuration(c) => {
             SourceError::Failed(format!("invalid connection settings: {c}"))
         }
+        // What sqlx says when the server closes the connection before answering PostgreSQL's
+        // first message (it reads the missing byte as 0): a server going away, not a protocol
+        // it does not speak.
+        sqlx::Error::Protocol(p) if p.contains("SSLRequest: 0x00") => {
+            SourceError::transient(format!("connection closed by the server: {target}"))
+        }
         other => SourceError::Failed(format!("cannot connect to {target}: {other}")),
     }
 }
