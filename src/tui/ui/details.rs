@@ -66,6 +66,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         label("timing", t),
         Span::raw(timing(app, s)),
     ]));
+    lines.extend(attempts(s, t));
     lines.extend(history(s, t));
     let paragraph = Paragraph::new(lines)
         .block(block)
@@ -106,6 +107,44 @@ fn timing(app: &App, s: &SourceView) -> String {
     }
     parts.push(format!("timeout {}", duration(s.timeout)));
     parts.join(" · ")
+}
+
+/// One line per attempt when the run made more than one: `#2 hedge  30 ms → 42 ms  ✓ ok
+/// (won)  postgres://u:***@b/db`.
+fn attempts(s: &SourceView, t: Theme) -> Vec<Line<'static>> {
+    if s.attempts.len() < 2 {
+        return Vec::new();
+    }
+    s.attempts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let state = a.outcome.state();
+            let won = if a.outcome == Outcome::Ok {
+                " (won)"
+            } else {
+                ""
+            };
+            let why = match &a.outcome {
+                Outcome::Ok => String::new(),
+                other => format!(": {}", other.message().unwrap_or_default()),
+            };
+            Line::from(vec![
+                if i == 0 {
+                    label("tries", t)
+                } else {
+                    Span::raw(format!("{:7}", ""))
+                },
+                Span::styled(format!("#{} {:<5} ", i + 1, a.kind.as_str()), t.dim()),
+                Span::raw(format!("{} → {}  ", duration(a.start), duration(a.end))),
+                Span::styled(
+                    format!("{} {}{won}{why}", theme::symbol(state), theme::label(state)),
+                    t.state(state),
+                ),
+                Span::styled(format!("  {}", a.target), t.dim()),
+            ])
+        })
+        .collect()
 }
 
 /// Recent runs, newest first, with p50/p95 of the `ok` ones.

@@ -10,6 +10,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::style::{Modifier, Style};
 
 use super::duration;
+use crate::source::AttemptKind;
 use crate::tui::app::{App, state_rank};
 use crate::tui::fleet::StateFilter;
 use crate::tui::layout::{self, CountRole};
@@ -31,7 +32,7 @@ fn status_style(app: &App, t: Theme) -> ratatui::style::Style {
     if app.is_paused { t.key() } else { t.dim() }
 }
 
-/// `run 3 · watch 5s (next in 2 s) · 1.23 s` and a `PAUSED` mark.
+/// `run 3 · watch 5s (next in 2 s) · 2 retries · 1 hedge · 1.23 s` and a `PAUSED` mark.
 fn run_status(app: &App) -> String {
     let mut parts = Vec::new();
     if app.is_paused {
@@ -53,6 +54,7 @@ fn run_status(app: &App) -> String {
     if app.allow_writes() {
         parts.push(String::from("WRITES ALLOWED"));
     }
+    parts.extend(extra_attempts(app));
     let elapsed = duration(app.elapsed());
     parts.push(if app.is_running {
         format!("{elapsed} …")
@@ -60,6 +62,29 @@ fn run_status(app: &App) -> String {
         elapsed
     });
     format!("{} ", parts.join(" · "))
+}
+
+/// `3 retries`, `1 hedge`: the extra attempts of this run's finished sources, each only when
+/// there were some.
+fn extra_attempts(app: &App) -> Vec<String> {
+    let (mut retries, mut hedges) = (0, 0);
+    for a in app.sources.iter().flat_map(|s| &s.attempts) {
+        match a.kind {
+            AttemptKind::First => {}
+            AttemptKind::Retry => retries += 1,
+            AttemptKind::Hedge => hedges += 1,
+        }
+    }
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts = Vec::new();
+    if retries > 0 {
+        parts.push(plural(retries, "retry", "retries"));
+    }
+    if hedges > 0 {
+        parts.push(plural(hedges, "hedge", "hedges"));
+    }
+    parts
 }
 
 /// `sources 7   ✓ ok 4 · ◐ running 0 · ...`, compact on narrow terminals; the count the

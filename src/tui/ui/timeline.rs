@@ -1,7 +1,8 @@
 //! The waterfall: per source, waiting for a slot (░), running before its first row (▒) and
 //! streaming (█), on one time axis scaled to the run and shared by all sources, with each
 //! source's timeout (┆) and the gather's deadline (│) marked where they fall on it (named in
-//! the title as off scale otherwise); below the bars, how many sources ran at each moment.
+//! the title as off scale otherwise), and where a retry (`r`) or a hedge (`h`) of the run went
+//! out (`R`, `H`: the one that won); below the bars, how many sources ran at each moment.
 
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::{duration, pad};
 use crate::display;
+use crate::source::AttemptKind;
 use crate::tui::app::{App, SourceView};
 use crate::tui::fleet::{PanelRow, stats};
 use crate::tui::theme::Theme;
@@ -186,28 +188,57 @@ fn bar<'a>(
             }
             mark(&mut cells, scale, started + s.timeout, '┆');
         }
+        attempt_marks(&mut cells, scale, s);
     }
     if let Some(d) = deadline {
         mark(&mut cells, scale, d, '│');
     }
-    let style = t.state(s.state);
-    let limit = t.limit();
+    let styles = [t.state(s.state), t.limit(), t.notice()];
+    let class = |c: char| match c {
+        '┆' | '│' => 1,
+        'r' | 'h' | 'R' | 'H' => 2,
+        _ => 0,
+    };
     let mut spans = Vec::new();
     let mut run = String::new();
-    let mut run_is_mark = false;
+    let mut run_class = 0;
     for c in cells {
-        let is_mark = c == '┆' || c == '│';
-        if is_mark != run_is_mark && !run.is_empty() {
-            let text = std::mem::take(&mut run);
-            spans.push(Span::styled(text, if run_is_mark { limit } else { style }));
+        if class(c) != run_class && !run.is_empty() {
+            spans.push(Span::styled(std::mem::take(&mut run), styles[run_class]));
         }
-        run_is_mark = is_mark;
+        run_class = class(c);
         run.push(c);
     }
     if !run.is_empty() {
-        spans.push(Span::styled(run, if run_is_mark { limit } else { style }));
+        spans.push(Span::styled(run, styles[run_class]));
     }
     spans
+}
+
+/// Where a retry started on a source's bar.
+const RETRY: char = 'r';
+/// Where a hedge went out on a source's bar.
+const HEDGE: char = 'h';
+
+/// Marks where each retry and hedge of the source's run started, over its bar; a hedge that
+/// won is marked in capitals (`H`), as is a retry that did (`R`).
+fn attempt_marks(cells: &mut [char], scale: &Scale, s: &SourceView) {
+    let winner = s
+        .attempts
+        .iter()
+        .position(|a| a.outcome == crate::source::Outcome::Ok);
+    for (i, a) in s.attempts.iter().enumerate() {
+        let c = match a.kind {
+            AttemptKind::First => continue,
+            AttemptKind::Retry if winner == Some(i) => RETRY.to_ascii_uppercase(),
+            AttemptKind::Retry => RETRY,
+            AttemptKind::Hedge if winner == Some(i) => HEDGE.to_ascii_uppercase(),
+            AttemptKind::Hedge => HEDGE,
+        };
+        if let Some(cell) = cells.get_mut(scale.column(a.start)) {
+            *cell = c;
+        }
+    }
 }
 
 /// Fills the columns from `from` to `to` with `c`; at least one column when `to > from`.
