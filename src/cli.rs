@@ -135,6 +135,20 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Replay a recorded gather (--record FILE) under other limits, in virtual time.
+    ///
+    /// Prints what would have happened beside what did (wall time, states, the sources lost or
+    /// saved, p50/p99).
+    ///
+    /// With a terminal, the dashboard opens on the replayed run and its timeline (r replays it
+    /// again); with --format or without a terminal, the comparison is printed.
+    ///
+    /// A source that ended by itself (ok, error) is assumed to take as long again from its new
+    /// start. A source cut off in the recording (timeout, deadline, cancelled) is cut off again
+    /// under a limit no longer than it ran; under a longer one its outcome is unknown, and it
+    /// holds its slot until its limit.
+    ///
+    /// Exit codes: 0 replayed; 2 usage error, or a recording that is truncated or not scatter's
+    /// (the message names the line); 1 anything else.
     Replay(ReplayArgs),
 }
 
@@ -198,6 +212,16 @@ mod tests {
                 "{help}"
             );
         }
+        let mut command = Cli::command();
+        let replay = command.find_subcommand_mut("replay").unwrap();
+        let help = replay.render_long_help().to_string();
+        for markup in ["`", "[`", "](", "**"] {
+            assert!(
+                !help.contains(markup),
+                "{markup:?} in the replay help:\n{help}"
+            );
+        }
+        assert!(help.contains("Exit codes: 0 replayed"), "{help}");
         let help = Cli::command().render_long_help().to_string();
         let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
         let fleet = format!("up to {} sources", crate::output::FLEET_SUMMARY_ABOVE);

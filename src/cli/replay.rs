@@ -16,19 +16,7 @@ pub enum ReplayFormat {
     Json,
 }
 
-/// Replay a recorded gather (--record FILE) under other limits, in virtual time: what would
-/// have happened beside what did (wall time, states, the sources lost or saved, p50/p99).
-///
-/// With a terminal, the dashboard opens on the replayed run and its timeline (r replays it
-/// again); with --format or without a terminal, the comparison is printed.
-///
-/// A source that ended by itself (ok, error) is assumed to take as long again from its new
-/// start. A source cut off in the recording (timeout, deadline, cancelled) is cut off again
-/// under a limit no longer than it ran; under a longer one its outcome is unknown, and it
-/// holds its slot until its limit.
-///
-/// Exit codes: 0 replayed; 2 usage error, or a recording that is truncated or not scatter's
-/// (the message names the line); 1 anything else.
+/// The arguments of `scatter replay` (its help is on [`super::Command::Replay`]).
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
     /// The recording (written by --record).
