@@ -135,7 +135,15 @@ pub fn replay_run(path: &Path, recorded: RecordedRun, request: &Request) -> Repl
         .enumerate()
         .map(|(i, s)| {
             let mut behaviour = behaviour(s);
-            if let Some(after) = limits.hedge_after {
+            // A source whose first attempt answered before the hedge was due would not have
+            // been hedged.
+            let is_answered_by = |after: Duration| {
+                s.attempts.len() <= 1
+                    && matches!(behaviour, Behaviour::Ends { after: took, end: End::Ok } if took <= after)
+            };
+            if let Some(after) = limits.hedge_after
+                && !is_answered_by(after)
+            {
                 match hedge::behaviour(s, after) {
                     Ok(b) => behaviour = b,
                     Err(why) => unhedged.push((i, why)),
