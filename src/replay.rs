@@ -141,7 +141,9 @@ pub fn replay_run(path: &Path, recorded: RecordedRun, request: &Request) -> Repl
                 s.attempts.len() <= 1
                     && matches!(behaviour, Behaviour::Ends { after: took, end: End::Ok } if took <= after)
             };
+            let is_run = !matches!(behaviour, Behaviour::Skipped(_));
             if let Some(after) = limits.hedge_after
+                && is_run
                 && !is_answered_by(after)
             {
                 match hedge::behaviour(s, after) {
