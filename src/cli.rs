@@ -28,7 +28,8 @@ pub use replay::{ReplayArgs, ReplayFormat};
 /// terminal, it runs one gather and prints the result.
 ///
 /// Exit codes: 0 every source ok; 2 usage or config error; 3 partial result (some sources failed
-/// or timed out); 4 no result (fail-fast abort, or no source succeeded); 1 anything else.
+/// or timed out); 4 no result (fail-fast abort, or no source succeeded); 5 the SQL step (--sql)
+/// failed when it ran; 1 anything else.
 #[derive(Debug, Parser)]
 #[command(
     name = "scatter",
@@ -56,6 +57,10 @@ pub struct Cli {
     /// Output format of --once (implies --once) and of --list-sources.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
+
+    /// Write the result of --once to FILE instead of stdout (implies --once).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 
     /// Print the sources the config declares (fleets expanded: name, kind, target with
     /// passwords hidden, tags, enabled) and exit without querying any. Honours --only and
@@ -108,6 +113,13 @@ pub struct Cli {
     #[arg(long, value_name = "DURATION", value_parser = duration)]
     pub watch: Option<Duration>,
 
+    /// A SQL query run after the merge over the table results (every row, with _source) and
+    /// one table per source named after it (quote names such as "catalog-eu"); its result
+    /// replaces the rows in the output, e.g. --sql "SELECT type, count(*) FROM results GROUP BY
+    /// type" [config: merge.sql].
+    #[arg(long, value_name = "QUERY")]
+    pub sql: Option<String>,
+
     /// Allow statements that write (`--allow-writes`; the `allow_writes` config key).
     #[arg(
         long,
@@ -156,7 +168,7 @@ impl Cli {
     /// Whether to run headless: asked for, or stdout is not a terminal.
     #[must_use]
     pub fn is_headless(&self, stdout_is_terminal: bool) -> bool {
-        self.once || self.format.is_some() || !stdout_is_terminal
+        self.once || self.format.is_some() || self.output.is_some() || !stdout_is_terminal
     }
 
     /// The values that override the config file.
@@ -173,6 +185,7 @@ impl Cli {
             only: self.only.clone(),
             watch: self.watch,
             allow_writes: self.allow_writes,
+            sql: self.sql.clone(),
         }
     }
 }

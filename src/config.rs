@@ -24,6 +24,7 @@ pub use kind::Kind;
 pub use types::{DataFormat, GatherSettings, HttpMethod, KindSpec, Mode, SimSpec, SourceSpec};
 
 use crate::merge::{MergeSpec, SortKey};
+use crate::sql::SqlStep;
 use check::Ctx;
 use raw::{RawFile, RawGather, RawMerge};
 
@@ -110,6 +111,8 @@ pub struct Config {
     pub gather: GatherSettings,
     /// Merge settings.
     pub merge: MergeSpec,
+    /// The SQL step after the merge (`[merge] sql`, `--sql`), checked: one query.
+    pub sql: Option<SqlStep>,
     /// Sources, in file order.
     pub sources: Vec<SourceSpec>,
 }
@@ -137,6 +140,8 @@ pub struct Overrides {
     pub watch: Option<Duration>,
     /// `--allow-writes`.
     pub allow_writes: bool,
+    /// `--sql`.
+    pub sql: Option<String>,
 }
 
 impl Config {
@@ -157,11 +162,13 @@ impl Config {
         let raw = RawFile::deserialize(toml::de::Deserializer::from(doc))
             .map_err(|e| syntax_error(&ctx, &e))?;
         let gather = gather(&ctx, &raw.gather.unwrap_or_default())?;
+        let raw_merge = raw.merge.unwrap_or_default();
         Ok(Self {
             path: path.to_path_buf(),
             query: raw.query.map(toml::Spanned::into_inner),
             allow_writes: raw.allow_writes.unwrap_or(false),
-            merge: merge(&ctx, &raw.merge.unwrap_or_default())?,
+            merge: merge(&ctx, &raw_merge)?,
+            sql: sql_step(&ctx, raw_merge.sql.as_ref())?,
             sources: blocks::sources(&ctx, blocks, gather.timeout)?,
             gather,
         })
@@ -186,6 +193,12 @@ impl Config {
             })?;
         }
         self.merge.limit = o.limit.unwrap_or(self.merge.limit);
+        if let Some(sql) = o.sql {
+            self.sql = Some(SqlStep::parse(&sql).map_err(|e| ConfigError::Flag {
+                flag: "--sql",
+                message: e.to_string(),
+            })?);
+        }
         self.select(&o.only)
     }
 
@@ -336,6 +349,17 @@ fn merge(ctx: &Ctx<'_>, m: &RawMerge) -> Result<MergeSpec, ConfigError> {
             .transpose()?
             .unwrap_or(0),
     })
+}
+
+/// `[merge] sql`, checked at start-up: a statement that does not parse or is not a query is a
+/// config error at the line of the key.
+fn sql_step(ctx: &Ctx<'_>, sql: Option<&toml::Spanned<String>>) -> Result<Option<SqlStep>, ConfigError> {
+    let Some(sql) = sql else {
+        return Ok(None);
+    };
+    SqlStep::parse(sql.get_ref())
+        .map(Some)
+        .map_err(|e| ctx.err(sql.span().start, format!("`sql`: {e}")))
 }
 
 /// `["price", "-model"]`: a leading `-` sorts that column descending.

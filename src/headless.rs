@@ -69,20 +69,37 @@ pub async fn run(
         let lost = output::json_warnings(&m.batch);
         m.warnings.extend(lost);
     }
-    output::write(
+    let mut code = output::exit_code(&result);
+    let sql = match (&config.sql, &merged) {
+        // No result (exit code 4): nothing to run the step over.
+        (Some(step), Some(m)) if code != 4 => {
+            Some(step.run_over(&m.batch, &result.reports, &result.batches).await)
+        }
+        _ => None,
+    };
+    output::write_result(
         out,
         format,
         config.query.as_deref().unwrap_or(""),
         &result,
         merged.as_ref(),
+        sql.as_ref(),
     )?;
     out.flush()?;
     if format != Format::Json {
         eprint!("{}", output::summary(&result, merged.as_ref(), summary));
     }
+    if let Some(sql) = &sql {
+        if sql.result.is_err() {
+            code = output::EXIT_SQL_FAILED;
+        }
+        if format != Format::Json || sql.result.is_err() {
+            eprintln!("{}", sql.summary());
+        }
+    }
     plan.cleanup.close();
     let _ = tokio::time::timeout(CLEANUP_GRACE, plan.cleanup.wait()).await;
-    Ok(output::exit_code(&result))
+    Ok(code)
 }
 
 /// The merged table, unless fail-fast aborted the gather.

@@ -11,6 +11,8 @@
 //! - [`source`]: the `Source` trait, outcomes and errors; one module per kind below it.
 //! - [`value`]: dynamically typed cells and the builder that turns them into Arrow batches.
 //! - [`merge`]: schema union with widening, `_source`, sort, dedupe, limit (pure).
+//! - [`sql`]: the SQL step after the merge: one query in an embedded DataFusion session over
+//!   `results` and a table per source; checked to be a query at start-up.
 //! - [`output`]: headless formats (table, JSON, NDJSON, CSV), summary, exit codes.
 //! - [`headless`]: the `--once` run.
 //! - [`record`]: `--record FILE`: each gather's report appended as one JSON line.
@@ -36,5 +38,6 @@ pub mod output;
 pub mod record;
 pub mod replay;
 pub mod source;
+pub mod sql;
 pub mod tui;
 pub mod value;

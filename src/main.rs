@@ -76,13 +76,21 @@ fn main() -> ExitCode {
         }
     };
     let code = if cli.is_headless(std::io::stdout().is_terminal()) {
-        runtime.block_on(async {
-            // Block-buffered: stdout is line-buffered by default, one write per NDJSON row.
-            let mut stdout =
-                std::io::BufWriter::with_capacity(STDOUT_BUFFER, std::io::stdout().lock());
-            let mut recorder = recorder;
-            headless::run(&config, format, cli.summary, recorder.as_mut(), &mut stdout).await
-        })
+        let mut out = match output(&cli, format) {
+            Ok(out) => out,
+            Err(e) => {
+                eprintln!("scatter: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        };
+        let mut recorder = recorder;
+        runtime.block_on(headless::run(
+            &config,
+            format,
+            cli.summary,
+            recorder.as_mut(),
+            &mut out,
+        ))
     } else {
         runtime.block_on(tui::run(config, recorder))
     };
@@ -126,6 +134,26 @@ fn replay(args: &ReplayArgs) -> ExitCode {
             ExitCode::from(EXIT_OTHER)
         }
     }
+}
+
+/// Where `--once` writes: `--output FILE`, else stdout, block-buffered (stdout is
+/// line-buffered by default: one write per NDJSON row). Parquet is not written to a terminal.
+fn output(cli: &Cli, format: output::Format) -> Result<Box<dyn Write>, String> {
+    if let Some(path) = &cli.output {
+        let file = std::fs::File::create(path)
+            .map_err(|e| format!("--output: cannot create {}: {e}", path.display()))?;
+        return Ok(Box::new(std::io::BufWriter::with_capacity(STDOUT_BUFFER, file)));
+    }
+    if format == output::Format::Parquet && std::io::stdout().is_terminal() {
+        return Err(
+            "--format parquet: stdout is a terminal; write to a file with --output FILE or pipe it"
+                .to_owned(),
+        );
+    }
+    Ok(Box::new(std::io::BufWriter::with_capacity(
+        STDOUT_BUFFER,
+        std::io::stdout().lock(),
+    )))
 }
 
 fn load(cli: &Cli) -> Result<Config, config::ConfigError> {

@@ -1,12 +1,14 @@
-//! Headless output (`--once`): the merged table as JSON, NDJSON, CSV or an aligned table,
+//! Headless output (`--once`): the merged table as JSON, NDJSON, CSV, Parquet or an aligned table,
 //! the per-source summary, and the exit code.
 
 mod list;
+mod parquet;
 mod progress;
 mod summary;
 mod table;
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use serde_json::json;
@@ -14,6 +16,7 @@ use serde_json::json;
 use crate::engine::GatherResult;
 use crate::merge::Merged;
 use crate::source::{Attempt, Outcome, SourceReport, State};
+use crate::sql::SqlRun;
 
 pub use list::write_sources;
 pub use progress::ProgressLine;
@@ -32,6 +35,8 @@ pub enum Format {
     Ndjson,
     /// Header and rows; the summary goes to stderr.
     Csv,
+    /// An Apache Parquet file (binary: to --output FILE or a pipe); the summary goes to stderr.
+    Parquet,
 }
 
 /// How much of the per-source summary `--once` prints on stderr.
@@ -44,6 +49,10 @@ pub enum SummaryMode {
     /// One line per source, however many.
     Full,
 }
+
+/// Exit code when the SQL step failed (the sources' states are as reported): the result is
+/// missing, but not because of a source.
+pub const EXIT_SQL_FAILED: u8 = 5;
 
 /// The process exit code for a gather's result: 0 every source ok, 3 partial (results
 /// printed, some sources failed), 4 no result (fail-fast abort, or no source ok).
@@ -75,10 +84,28 @@ pub fn write(
     result: &GatherResult,
     merged: Option<&Merged>,
 ) -> io::Result<()> {
+    write_result(out, format, query, result, merged, None)
+}
+
+/// Writes the result in `format`: the SQL step's rows when there was one (none when it
+/// failed), else `merged` (absent when the gather produced no usable result).
+pub fn write_result(
+    out: &mut dyn Write,
+    format: Format,
+    query: &str,
+    result: &GatherResult,
+    merged: Option<&Merged>,
+    sql: Option<&SqlRun>,
+) -> io::Result<()> {
     let empty = RecordBatch::new_empty(crate::merge::union_schema([]));
-    let batch = merged.map_or(&empty, |m| &m.batch);
+    let no_rows = RecordBatch::new_empty(Arc::new(arrow_schema::Schema::empty()));
+    let batch = match sql.map(|s| &s.result) {
+        Some(Ok(out)) => &out.batch,
+        Some(Err(_)) => &no_rows,
+        None => merged.map_or(&empty, |m| &m.batch),
+    };
     match format {
-        Format::Json => write_json(out, query, result, merged, batch),
+        Format::Json => write_json(out, query, result, merged, sql, batch),
         Format::Ndjson => {
             let mut w = arrow_json::WriterBuilder::new()
                 .with_explicit_nulls(true)
@@ -92,6 +119,7 @@ pub fn write(
             .write(batch)
             .map_err(io::Error::other),
         Format::Table => table::write(out, batch),
+        Format::Parquet => parquet::write(out, batch),
     }
 }
 
@@ -100,6 +128,7 @@ fn write_json(
     query: &str,
     result: &GatherResult,
     merged: Option<&Merged>,
+    sql: Option<&SqlRun>,
     batch: &RecordBatch,
 ) -> io::Result<()> {
     let sources: Vec<_> = result.reports.iter().map(source_json).collect();
@@ -109,13 +138,16 @@ fn write_json(
         .iter()
         .map(|f| f.name().clone())
         .collect();
-    let head = json!({
+    let mut head = json!({
         "query": query,
         "elapsed_ms": result.elapsed.as_millis() as u64,
         "sources": sources,
         "columns": columns,
-        "warnings": warnings(result, merged),
+        "warnings": all_warnings(result, merged, sql),
     });
+    if let Some(sql) = sql {
+        head["sql"] = sql_json(sql);
+    }
     // The head object, reopened to append the rows, streamed by arrow-json without building
     // a JSON value per row.
     let head = serde_json::to_string(&head).map_err(io::Error::other)?;
@@ -128,7 +160,25 @@ fn write_json(
         w.write(batch).map_err(io::Error::other)?;
         w.finish().map_err(io::Error::other)?;
     }
-    writeln!(out, ",\"total\":{}}}", merged.map_or(0, |m| m.total))
+    let total = match sql {
+        Some(_) => batch.num_rows(),
+        None => merged.map_or(0, |m| m.total),
+    };
+    writeln!(out, ",\"total\":{total}}}")
+}
+
+/// The `sql` object: the statement, the sources it covers, whether that is partial, the rows
+/// it ran over and gave, and the error, if it failed.
+fn sql_json(sql: &SqlRun) -> serde_json::Value {
+    json!({
+        "statement": sql.statement,
+        "covers": {"sources": sql.coverage.answered, "of": sql.coverage.of},
+        "partial": sql.coverage.is_partial(),
+        "input_rows": sql.input_rows,
+        "rows": sql.result.as_ref().ok().map(|o| o.batch.num_rows()),
+        "elapsed_ms": sql.elapsed.as_millis() as u64,
+        "error": sql.result.as_ref().err().map(ToString::to_string),
+    })
 }
 
 /// A source as `--once`'s JSON gives it (also the base of a `--record` line's sources).
@@ -212,10 +262,24 @@ pub fn json_warnings(batch: &RecordBatch) -> Vec<String> {
 /// Every warning of the gather: each source's, prefixed with its name, then the merge's.
 #[must_use]
 pub fn warnings(result: &GatherResult, merged: Option<&Merged>) -> Vec<String> {
+    all_warnings(result, merged, None)
+}
+
+/// [`warnings`], then the SQL step's.
+#[must_use]
+pub fn all_warnings(
+    result: &GatherResult,
+    merged: Option<&Merged>,
+    sql: Option<&SqlRun>,
+) -> Vec<String> {
     let sources = result
         .reports
         .iter()
         .flat_map(|r| r.warnings.iter().map(move |w| format!("{}: {w}", r.name)));
     let merge = merged.into_iter().flat_map(|m| m.warnings.iter().cloned());
-    sources.chain(merge).collect()
+    let sql = sql
+        .and_then(|s| s.result.as_ref().ok())
+        .into_iter()
+        .flat_map(|o| o.warnings.iter().cloned());
+    sources.chain(merge).chain(sql).collect()
 }

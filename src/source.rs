@@ -11,6 +11,7 @@ mod mongodb;
 mod mysql;
 mod names;
 mod outcome;
+mod parquet;
 mod postgres;
 pub mod redact;
 mod redis;
@@ -69,6 +70,9 @@ pub struct Request {
     /// Cleanup tasks a source spawns after its run was cut off (a cancel request to a server)
     /// go here, so the process can wait for them before it exits.
     pub cleanup: TaskTracker,
+    /// The columns the SQL step may name (`None`: every column, no step); a source that can
+    /// read only some columns (Parquet) may skip the others.
+    pub columns: Option<Arc<crate::sql::Columns>>,
 }
 
 /// A place rows come from. One value per configured source, built once and run once per gather;

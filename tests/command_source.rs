@@ -298,6 +298,7 @@ async fn stdout_past_the_cap_fails_and_kills_the_command() {
             timeout: Duration::from_secs(10),
             cancel: CancellationToken::new(),
             cleanup: cleanup.clone(),
+            columns: None,
         };
         let mut sink = RowSink::detached(SinkLimits::new(usize::MAX, usize::MAX));
         let err = source.run(&request, &mut sink).await.unwrap_err();

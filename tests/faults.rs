@@ -147,6 +147,7 @@ async fn gather(planned: Vec<PlannedSource>, mode: Mode) -> engine::GatherResult
         settings,
         allow_writes: false,
         cleanup: tokio_util::task::TaskTracker::new(),
+        columns: None,
     };
     let (tx, mut rx) = tokio::sync::mpsc::channel(engine::EVENT_CHANNEL);
     let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });

@@ -356,6 +356,7 @@ fn request() -> Request {
         timeout: Duration::from_secs(10),
         cancel: CancellationToken::new(),
         cleanup: TaskTracker::new(),
+        columns: None,
     }
 }
 

@@ -145,7 +145,7 @@ fn file_spec(ctx: &Ctx<'_>, at: usize, raw: &RawSource) -> Result<KindSpec, Conf
             spanned.span().start,
             format!(
                 "`path`: cannot tell the format of \"{}\" from its extension; \
-                 use .csv, .json, .ndjson or .jsonl",
+                 use .csv, .json, .ndjson, .jsonl or .parquet",
                 spanned.get_ref()
             ),
         )
@@ -222,7 +222,9 @@ fn command_spec(ctx: &Ctx<'_>, at: usize, raw: &RawSource) -> Result<KindSpec, C
     }
     let format = match raw.format.as_ref() {
         None => DataFormat::Ndjson,
-        Some(f) => DataFormat::from_name(f.get_ref()).ok_or_else(|| {
+        Some(f) => DataFormat::from_name(f.get_ref())
+            .filter(|f| *f != DataFormat::Parquet)
+            .ok_or_else(|| {
             ctx.err(
                 f.span().start,
                 format!(

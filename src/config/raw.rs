@@ -46,6 +46,7 @@ pub struct RawMerge {
     pub sort: Option<Spanned<Vec<String>>>,
     pub dedupe: Option<Spanned<Vec<String>>>,
     pub limit: Option<Spanned<i64>>,
+    pub sql: Option<Spanned<String>>,
 }
 
 /// One `[[source]]` table. Keys of every kind live here; which ones a kind accepts is checked

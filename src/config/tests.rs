@@ -198,8 +198,8 @@ fn errors_name_file_line_and_value() {
             "conf/sources.toml:4: `latency`: range \"9ms..1ms\" ends before it starts",
         ),
         (
-            "[[source]]\nname = \"a\"\nkind = \"file\"\npath = \"x.parquet\"\n",
-            "conf/sources.toml:4: `path`: cannot tell the format of \"x.parquet\" from its extension; use .csv, .json, .ndjson or .jsonl",
+            "[[source]]\nname = \"a\"\nkind = \"file\"\npath = \"x.xlsx\"\n",
+            "conf/sources.toml:4: `path`: cannot tell the format of \"x.xlsx\" from its extension; use .csv, .json, .ndjson, .jsonl or .parquet",
         ),
         (
             "[[source]]\nname = \"a\"\nkind = \"http\"\nurl = \"http://x\"\nrows = 3\n",

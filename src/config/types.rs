@@ -37,6 +37,8 @@ pub enum DataFormat {
     Json,
     /// One JSON object per line.
     Ndjson,
+    /// Apache Parquet (`file` sources only).
+    Parquet,
 }
 
 impl DataFormat {
@@ -47,17 +49,19 @@ impl DataFormat {
             Self::Csv => "csv",
             Self::Json => "json",
             Self::Ndjson => "ndjson",
+            Self::Parquet => "parquet",
         }
     }
 
     /// From its name, as written in `format = "..."` or as a file's extension (lowercase,
-    /// no dot): `csv`, `json`, `ndjson` or `jsonl`.
+    /// no dot): `csv`, `json`, `ndjson` or `jsonl`, `parquet`.
     #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
         match name {
             "csv" => Some(Self::Csv),
             "json" => Some(Self::Json),
             "ndjson" | "jsonl" => Some(Self::Ndjson),
+            "parquet" => Some(Self::Parquet),
             _ => None,
         }
     }
@@ -153,7 +157,7 @@ pub enum KindSpec {
         /// CSV fields that read as null (`nulls`; default: the empty field).
         nulls: Vec<String>,
     },
-    /// A CSV, JSON or NDJSON file read whole.
+    /// A CSV, JSON, NDJSON or Parquet file read whole.
     File {
         /// The file.
         path: PathBuf,

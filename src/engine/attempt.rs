@@ -175,6 +175,7 @@ impl<'c> Attempts<'c> {
             timeout: self.planned.timeout,
             cancel: token,
             cleanup: self.ctx.shared.plan.cleanup.clone(),
+            columns: self.ctx.shared.plan.columns.clone(),
         };
         let sink = RowSink::reporting(
             self.ctx.limits.clone(),

@@ -136,6 +136,9 @@ pub struct Plan {
     /// Cleanup work sources spawn after being cut off (server-side cancels); wait on it before
     /// the process exits.
     pub cleanup: TaskTracker,
+    /// The columns the SQL step and the merge keys may name (`None`: all), for sources that
+    /// can read only some.
+    pub columns: Option<Arc<crate::sql::Columns>>,
 }
 
 impl Plan {
@@ -153,7 +156,21 @@ impl Plan {
             settings: config.gather.clone(),
             allow_writes: config.allow_writes,
             cleanup: TaskTracker::new(),
+            columns: None,
         }
+        .with_sql(config, config.sql.as_ref())
+    }
+
+    /// The plan for a run with the SQL step `sql`: sources read the columns it and the merge's
+    /// sort and dedupe keys may name.
+    #[must_use]
+    pub fn with_sql(mut self, config: &Config, sql: Option<&crate::sql::SqlStep>) -> Self {
+        self.columns = sql.map(|step| {
+            let keys = config.merge.sort.iter().map(|k| k.column.as_str());
+            let dedupe = config.merge.dedupe.iter().map(String::as_str);
+            Arc::new(step.columns().clone().with(keys.chain(dedupe)))
+        });
+        self
     }
 
     /// Sets the query of every source that has no query of its own in `config`.

@@ -43,6 +43,7 @@ fn plan(sources: Vec<PlannedSource>, settings: GatherSettings) -> Arc<Plan> {
         settings,
         allow_writes: false,
         cleanup: TaskTracker::new(),
+        columns: None,
     })
 }
 

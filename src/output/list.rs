@@ -25,16 +25,16 @@ pub fn write_sources(out: &mut dyn Write, config: &Config, format: Format) -> io
             }
             Ok(())
         }
-        Format::Csv | Format::Table => {
+        Format::Csv | Format::Table | Format::Parquet => {
             let batch = sources_batch(&config.sources).map_err(io::Error::other)?;
-            if format == Format::Csv {
-                arrow_csv::WriterBuilder::new()
+            match format {
+                Format::Csv => arrow_csv::WriterBuilder::new()
                     .with_header(true)
                     .build(&mut *out)
                     .write(&batch)
-                    .map_err(io::Error::other)
-            } else {
-                super::table::write(out, &batch)
+                    .map_err(io::Error::other),
+                Format::Parquet => super::parquet::write(out, &batch),
+                _ => super::table::write(out, &batch),
             }
         }
     }

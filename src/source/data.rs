@@ -29,6 +29,9 @@ pub fn parse(
         DataFormat::Csv => csv::parse(bytes, nulls, each),
         DataFormat::Ndjson => json::parse_ndjson(bytes, each),
         DataFormat::Json => json::parse_array(bytes, each),
+        DataFormat::Parquet => Err(SourceError::Parse(
+            "Parquet is read from files only (a `file` source)".to_owned(),
+        )),
     }
 }
 

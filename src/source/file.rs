@@ -1,4 +1,5 @@
-//! `file`: a CSV, JSON or NDJSON file, read whole on each run.
+//! `file`: a CSV, JSON, NDJSON or Parquet file, read whole on each run (a Parquet file only
+//! in the columns the SQL step may name, when there is one).
 
 use std::path::PathBuf;
 
@@ -39,10 +40,14 @@ impl FileSource {
 impl Source for FileSource {
     fn run<'a>(
         &'a self,
-        _: &'a Request,
+        request: &'a Request,
         sink: &'a mut RowSink,
     ) -> BoxFuture<'a, Result<(), SourceError>> {
         async move {
+            if self.format == DataFormat::Parquet {
+                let columns = request.columns.clone();
+                return super::parquet::push_file(self.path.clone(), columns, sink).await;
+            }
             let bytes = tokio::fs::read(&self.path)
                 .await
                 .map_err(|source| SourceError::Io {

@@ -164,6 +164,7 @@ async fn gather(sources: Vec<PlannedSource>, max_extra_load: f64) -> (GatherResu
         settings,
         allow_writes: false,
         cleanup: TaskTracker::new(),
+        columns: None,
     });
     let (tx, mut rx) = mpsc::channel(EVENT_CHANNEL);
     let result = spawn(plan, 1, tx).join().await;

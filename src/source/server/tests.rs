@@ -118,6 +118,7 @@ fn request(query: &str, timeout: Duration, allow_writes: bool) -> Request {
         timeout,
         cancel: CancellationToken::new(),
         cleanup: TaskTracker::new(),
+        columns: None,
     }
 }
 
