@@ -76,6 +76,10 @@ pub enum Action {
     ToggleExpand,
     /// The timeline or the latency distribution in the middle of the screen.
     ToggleView,
+    /// The results panel: the SQL step's result or the merged rows.
+    ToggleSqlView,
+    /// While editing the query or the SQL step: edit the other one.
+    SwitchEdit,
     /// A left click at this column and row.
     Click(u16, u16),
     /// Watch mode on or off.
@@ -86,6 +90,8 @@ pub enum Action {
     ExportCsv,
     /// Export the table as JSON.
     ExportJson,
+    /// Export the table as Parquet.
+    ExportParquet,
     /// Help overlay on or off.
     ToggleHelp,
     /// A character typed into the line being edited, at the cursor.
@@ -194,6 +200,7 @@ fn map_editing(key: KeyEvent) -> Option<Action> {
     let request = match key.code {
         KeyCode::Enter => return Some(Action::Submit),
         KeyCode::Esc => return Some(Action::Dismiss),
+        KeyCode::Tab | KeyCode::BackTab => return Some(Action::SwitchEdit),
         KeyCode::Up => return Some(Action::Older),
         KeyCode::Down => return Some(Action::Newer),
         KeyCode::Char('p') if ctrl => return Some(Action::Older),
@@ -250,10 +257,12 @@ fn map_normal(code: KeyCode) -> Option<Action> {
         KeyCode::Char('t') => Action::ToggleGroups,
         KeyCode::Char('x') => Action::ToggleExpand,
         KeyCode::Char('v') => Action::ToggleView,
+        KeyCode::Char('m') => Action::ToggleSqlView,
         KeyCode::Char('w') => Action::ToggleWatch,
         KeyCode::Char('p') => Action::TogglePause,
         KeyCode::Char('e') => Action::ExportCsv,
         KeyCode::Char('E') => Action::ExportJson,
+        KeyCode::Char('P') => Action::ExportParquet,
         KeyCode::Char('?') | KeyCode::F(1) => Action::ToggleHelp,
         _ => return None,
     })
@@ -265,6 +274,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("r  Enter", "run the query again"),
     ("Esc", "cancel the running gather"),
     (":", "edit the query, Enter runs it (↑↓ history)"),
+    ("  Tab", "while editing: the query · the SQL step run after the merge"),
     (
         "  editing",
         "← → Home End, Ctrl/Alt-← → words, ^A ^E ^U ^K ^W ^Y",
@@ -287,12 +297,13 @@ pub const HELP: &[(&str, &str)] = &[
         "group sources by tag · expand/fold a tag (also → ←)",
     ),
     ("v", "middle panel: timeline · latency distribution"),
+    ("m", "results: the SQL step's result · the merged rows"),
     ("Tab", "focus sources / results (click a row selects it)"),
     ("↑↓ j k", "move the selection (wheel scrolls)"),
     ("PgUp PgDn g G", "page up/down · first · last"),
     ("← → h l", "scroll the result columns"),
     ("w", "watch mode on/off (re-run periodically)"),
     ("p", "pause/resume display updates"),
-    ("e  E", "export the table to CSV · JSON"),
+    ("e  E  P", "export the table to CSV · JSON · Parquet"),
     ("?", "this help"),
 ];

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use fleet::FleetRefresh;
 pub use fleet::{FLEET_EVERY, View};
+pub use table::Shelf;
 pub use source_view::{HISTORY, RunRecord, SourceView, percentile, percentile_sorted};
 
 use super::action::{Action, Effect, KeyMode};
@@ -34,6 +35,7 @@ use crate::engine::Plan;
 use crate::event::Event;
 use crate::merge::SortKey;
 use crate::source::State;
+use crate::sql::SqlStep;
 
 /// Watch interval when `w` turns watch mode on and none is configured.
 pub const DEFAULT_WATCH: Duration = Duration::from_secs(5);
@@ -134,12 +136,23 @@ pub struct App {
     pub shortest_timeout: Option<Duration>,
     /// The results' scroll state.
     pub scroll: Scroll,
-    /// The merged rows.
+    /// The rows on screen: the SQL step's result when `shows_sql`, else the merged rows.
     pub table: TableView,
-    /// The results' sort keys (starts as `[merge] sort`).
+    /// The shown table's sort keys (the merged rows start as `[merge] sort`, the SQL result in
+    /// the query's own order).
     pub sort: Vec<SortKey>,
-    /// The results filter (as typed).
+    /// The shown table's filter (as typed).
     pub filter: String,
+    /// The table not shown, with its sort, filter and scroll.
+    pub other: Shelf,
+    /// The SQL step run over each merge (`[merge] sql`, edited with `:` then Tab).
+    pub sql: Option<SqlStep>,
+    /// The results panel shows the SQL step's result (`m` toggles).
+    pub shows_sql: bool,
+    /// Why the SQL step failed on the last rebuild (shown instead of its rows).
+    pub sql_error: Option<String>,
+    /// While the query or the SQL step is edited, the other line's edit (Tab switches).
+    parked: Option<super::mode::Edit>,
     /// What the keyboard drives: commands, help, a question, or a line being edited.
     pub mode: Mode,
     /// The footer's message.
@@ -178,9 +191,23 @@ impl App {
             .unwrap_or(4)
             .clamp(4, 20);
         let shortest_timeout = sources.iter().map(|s| s.timeout).min();
+        let shows_sql = config.sql.is_some();
+        let (sort, other_sort) = if shows_sql {
+            (Vec::new(), config.merge.sort.clone())
+        } else {
+            (config.merge.sort.clone(), Vec::new())
+        };
         let mut app = Self {
             query: config.query.clone().unwrap_or_default(),
-            sort: config.merge.sort.clone(),
+            sort,
+            other: Shelf {
+                sort: other_sort,
+                ..Shelf::default()
+            },
+            sql: config.sql.clone(),
+            shows_sql,
+            sql_error: None,
+            parked: None,
             watch: config.gather.watch,
             is_watching: config.gather.watch.is_some(),
             config,
@@ -309,6 +336,14 @@ impl App {
                 self.toggle_view();
                 None
             }
+            Action::ToggleSqlView => {
+                self.toggle_sql_view();
+                None
+            }
+            Action::SwitchEdit => {
+                self.switch_edit();
+                None
+            }
             Action::Click(x, y) => {
                 self.click(x, y);
                 None
@@ -329,6 +364,7 @@ impl App {
             }
             Action::ExportCsv => self.export(crate::output::Format::Csv),
             Action::ExportJson => self.export(crate::output::Format::Json),
+            Action::ExportParquet => self.export(crate::output::Format::Parquet),
             Action::Submit => self.submit(),
             Action::EditQuery => {
                 self.start_edit(EditTarget::Query, self.query.clone());

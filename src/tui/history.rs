@@ -17,6 +17,7 @@ pub const KEPT: usize = 500;
 pub fn file(dir: &Path, target: EditTarget) -> PathBuf {
     let name = match target {
         EditTarget::Query => "query-history.jsonl",
+        EditTarget::Sql => "sql-history.jsonl",
         EditTarget::Filter => "filter-history.jsonl",
         EditTarget::Sources => "sources-filter-history.jsonl",
     };
@@ -47,7 +48,12 @@ impl History {
     #[must_use]
     pub fn load(dir: &Path) -> Self {
         let mut entries = HashMap::new();
-        for target in [EditTarget::Query, EditTarget::Filter, EditTarget::Sources] {
+        for target in [
+            EditTarget::Query,
+            EditTarget::Sql,
+            EditTarget::Filter,
+            EditTarget::Sources,
+        ] {
             let Ok(f) = std::fs::File::open(file(dir, target)) else {
                 continue;
             };

@@ -19,6 +19,8 @@ pub enum Focus {
 pub enum EditTarget {
     /// The query sent to the sources; Enter re-runs with it.
     Query,
+    /// The SQL step run after the merge; Enter re-runs with it (empty: no step).
+    Sql,
     /// The results filter; applied while typing on small tables, on Enter on large ones.
     Filter,
     /// The sources panel's name-or-tag filter; applied while typing.

@@ -15,6 +15,10 @@ use arrow_schema::ArrowError;
 use crate::merge::MergeSpec;
 use crate::tui::view::TableView;
 
+mod sql;
+
+pub use sql::{SqlJob, SqlRebuilt};
+
 /// Least time between two rebuilds of the table while sources finish: a few per second looks
 /// live, and with a thousand sources finishing it merges a few times instead of a thousand.
 pub const REBUILD_EVERY: Duration = Duration::from_millis(250);
@@ -30,6 +34,8 @@ pub struct RebuildJob {
     spec: MergeSpec,
     /// The filter to apply.
     filter: String,
+    /// The SQL step to run over the merged rows, if there is one.
+    sql: Option<SqlJob>,
 }
 
 /// A finished [`RebuildJob`].
@@ -42,6 +48,8 @@ pub struct Rebuilt {
     pub filter: String,
     /// The table, and for a run's final table its rows' fingerprints; or why the merge failed.
     pub result: Result<(TableView, Option<HashSet<u64>>), ArrowError>,
+    /// The SQL step's table, when the job had a step and the merge worked.
+    pub sql: Option<SqlRebuilt>,
 }
 
 impl Rebuilt {
@@ -59,6 +67,8 @@ pub struct Ticket {
     seq: u64,
     is_final: bool,
     previous: Option<Arc<HashSet<u64>>>,
+    /// The previous run's SQL rows' fingerprints.
+    previous_sql: Option<Arc<HashSet<u64>>>,
 }
 
 impl RebuildJob {
@@ -75,7 +85,15 @@ impl RebuildJob {
             inputs,
             spec,
             filter,
+            sql: None,
         }
+    }
+
+    /// The same job, running `sql` over the merged rows too.
+    #[must_use]
+    pub fn with_sql(mut self, sql: Option<SqlJob>) -> Self {
+        self.sql = sql;
+        self
     }
 
     /// [`Self::run`], with a panic caught: the table then fails to rebuild with the panic's
@@ -96,24 +114,38 @@ impl RebuildJob {
             .map(|(n, b)| (n.as_str(), b.as_slice()))
             .collect();
         let ticket = self.ticket;
-        let result = TableView::build(&inputs, &self.spec, &self.filter).and_then(|mut table| {
-            if let Some(previous) = &ticket.previous {
-                table.mark_changed(previous)?;
-            }
-            let fingerprints = if ticket.is_final {
-                Some(table.fingerprints()?)
-            } else {
-                None
-            };
-            Ok((table, fingerprints))
-        });
+        let result = TableView::build(&inputs, &self.spec, &self.filter)
+            .and_then(|table| marked(table, ticket.previous.as_deref(), ticket.is_final));
+        let sql = match (&self.sql, &result) {
+            (Some(job), Ok((table, _))) => Some(job.run(table, &inputs, &self.spec, &ticket)),
+            _ => None,
+        };
         Rebuilt {
             ticket,
             spec: self.spec,
             filter: self.filter,
             result,
+            sql,
         }
     }
+}
+
+/// `table` with the rows not in `previous` marked, and its fingerprints when it is a run's
+/// final table.
+fn marked(
+    mut table: TableView,
+    previous: Option<&HashSet<u64>>,
+    is_final: bool,
+) -> Result<(TableView, Option<HashSet<u64>>), ArrowError> {
+    if let Some(previous) = previous {
+        table.mark_changed(previous)?;
+    }
+    let fingerprints = if is_final {
+        Some(table.fingerprints()?)
+    } else {
+        None
+    };
+    Ok((table, fingerprints))
 }
 
 /// What `build` returns, or, when it panics, a failed rebuild for `ticket` saying so.
@@ -132,6 +164,7 @@ fn caught(
                 "internal error (a bug in scatter): {}; the log has where it happened",
                 crate::logging::panic_message(&*payload)
             ))),
+            sql: None,
         }
     })
 }
@@ -153,6 +186,8 @@ pub struct Rebuilds {
     final_pending: bool,
     /// Fingerprints of the previous run's rows (watch mode's changed mark).
     previous_rows: Option<Arc<HashSet<u64>>>,
+    /// The same for the SQL step's rows.
+    previous_sql: Option<Arc<HashSet<u64>>>,
 }
 
 impl Rebuilds {
@@ -195,6 +230,7 @@ impl Rebuilds {
             seq: self.seq,
             is_final: std::mem::take(&mut self.final_pending),
             previous: self.previous_rows.clone(),
+            previous_sql: self.previous_sql.clone(),
         })
     }
 
@@ -209,6 +245,16 @@ impl Rebuilds {
         self.previous_rows = Some(Arc::new(fingerprints));
     }
 
+    /// Keeps a final SQL table's fingerprints for the next run's changed marks.
+    pub fn remember_sql(&mut self, fingerprints: HashSet<u64>) {
+        self.previous_sql = Some(Arc::new(fingerprints));
+    }
+
+    /// The SQL step changed: its rows of the previous run are no baseline for the next.
+    pub fn forget_sql(&mut self) {
+        self.previous_sql = None;
+    }
+
     /// Whether a run ended while the last job was built (its final table is still wanted).
     #[must_use]
     pub fn is_final_pending(&self) -> bool {
@@ -219,6 +265,7 @@ impl Rebuilds {
     /// of any job in flight.
     pub fn discard(&mut self) {
         self.previous_rows = None;
+        self.previous_sql = None;
         self.dirty = false;
         self.final_pending = false;
         self.discard_through = self.seq;

@@ -62,19 +62,50 @@ impl TableView {
         filter: &str,
     ) -> Result<Self, ArrowError> {
         let merged = merge::merge(inputs, spec)?;
-        let n = merged.batch.num_rows() as u32;
+        Self::of_batch(merged.batch, merged.total, merged.warnings, filter)
+    }
+
+    /// A view of rows that are already in their order (a SQL step's result), sorted by `keys`
+    /// when there are any and filtered by `filter`.
+    pub fn from_batch(
+        batch: RecordBatch,
+        keys: &[SortKey],
+        filter: &str,
+        warnings: Vec<String>,
+    ) -> Result<Self, ArrowError> {
+        let total = batch.num_rows();
+        let mut view = Self::of_batch(batch, total, warnings, filter)?;
+        if !keys.is_empty() {
+            view.sort(keys)?;
+        }
+        Ok(view)
+    }
+
+    fn of_batch(
+        batch: RecordBatch,
+        total: usize,
+        warnings: Vec<String>,
+        filter: &str,
+    ) -> Result<Self, ArrowError> {
+        let n = batch.num_rows() as u32;
         let mut view = Self {
-            batch: merged.batch,
+            batch,
             order: (0..n).collect(),
             visible: Vec::new(),
             filter: String::new(),
             changed: None,
             changed_count: 0,
-            total: merged.total,
-            warnings: merged.warnings,
+            total,
+            warnings,
         };
         view.set_filter(filter)?;
         Ok(view)
+    }
+
+    /// Every row, in the order they were built (merged, or as the SQL step gave them).
+    #[must_use]
+    pub fn batch(&self) -> &RecordBatch {
+        &self.batch
     }
 
     /// Re-sorts the rows by `keys` (keys naming no column are skipped), keeping the filter.

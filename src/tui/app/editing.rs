@@ -10,7 +10,54 @@ use crate::tui::mode::{Edit, EditTarget, Mode};
 impl App {
     /// Opens the editor on `text` for `target` (closing the help overlay, if open).
     pub(super) fn start_edit(&mut self, target: EditTarget, text: String) {
+        self.parked = None;
         self.mode = Mode::Edit(Edit::new(target, text));
+    }
+
+    /// Tab while editing the query: edit the SQL step instead, and back; each line keeps what
+    /// was typed in it, and Enter takes both.
+    pub(super) fn switch_edit(&mut self) {
+        let Mode::Edit(edit) = &self.mode else {
+            return;
+        };
+        let next = match edit.target {
+            EditTarget::Query => EditTarget::Sql,
+            EditTarget::Sql => EditTarget::Query,
+            EditTarget::Filter | EditTarget::Sources => return,
+        };
+        let parked = self
+            .parked
+            .take()
+            .filter(|p| p.target == next)
+            .unwrap_or_else(|| Edit::new(next, self.text_of(next)));
+        if let Mode::Edit(current) = std::mem::replace(&mut self.mode, Mode::Edit(parked)) {
+            self.parked = Some(current);
+        }
+    }
+
+    /// The current text of the query or the SQL step.
+    fn text_of(&self, target: EditTarget) -> String {
+        match target {
+            EditTarget::Sql => self
+                .sql
+                .as_ref()
+                .map(|s| s.text().to_owned())
+                .unwrap_or_default(),
+            EditTarget::Query => self.query.clone(),
+            EditTarget::Filter => self.filter.clone(),
+            EditTarget::Sources => self.panel.text.clone(),
+        }
+    }
+
+    /// Takes back the other line of a query-and-SQL edit (Enter or Esc).
+    pub(super) fn take_parked(&mut self) -> Option<Edit> {
+        self.parked.take()
+    }
+
+    /// Puts a refused edit back on screen with its other line (the SQL did not parse).
+    pub(super) fn resume_edit(&mut self, edit: Edit, parked: Option<Edit>) {
+        self.mode = Mode::Edit(edit);
+        self.parked = parked;
     }
 
     /// Applies an editing action to the line being edited, if any.

@@ -1,5 +1,5 @@
-//! `e`/`E`: the table as shown (sorted, filtered) written to a CSV or JSON file through the
-//! headless output writers.
+//! `e`/`E`/`P`: the table as shown (sorted, filtered; the SQL result or the merged rows) written
+//! to a CSV, JSON or Parquet file through the headless output writers.
 
 use std::path::PathBuf;
 
@@ -35,10 +35,10 @@ impl App {
             batches: Vec::new(),
             aborted: false,
         };
-        let extension = if format == Format::Json {
-            "json"
-        } else {
-            "csv"
+        let extension = match format {
+            Format::Json => "json",
+            Format::Parquet => "parquet",
+            _ => "csv",
         };
         let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
         let name = format!("scatter-run{}-{stamp}.{extension}", self.generation);

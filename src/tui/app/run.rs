@@ -7,7 +7,8 @@ use super::{App, DEFAULT_WATCH};
 use crate::engine::Plan;
 use crate::source::CancelReason;
 use crate::tui::action::Effect;
-use crate::tui::mode::{EditTarget, Mode};
+use crate::sql::SqlStep;
+use crate::tui::mode::{Edit, EditTarget, Mode};
 
 impl App {
     /// Runs now, or asks first when writes are allowed.
@@ -112,15 +113,70 @@ impl App {
                 self.set_source_filter(&text);
                 None
             }
-            EditTarget::Query => {
-                let query = text.trim().to_owned();
-                if query.is_empty() {
-                    self.post_error(String::from("the query is empty; nothing was run"));
+            EditTarget::Query | EditTarget::Sql => {
+                let parked = self.take_parked();
+                self.submit_query(edit, parked)
+            }
+        }
+    }
+
+    /// Enter on the query or the SQL step: both lines checked (the SQL must parse and be a
+    /// query; a refused edit stays open), then a run with them.
+    fn submit_query(&mut self, edit: Edit, parked: Option<Edit>) -> Option<Effect> {
+        let text_in = |target: EditTarget| {
+            [Some(&edit), parked.as_ref()]
+                .into_iter()
+                .flatten()
+                .find(|e| e.target == target)
+                .map(|e| e.text().trim().to_owned())
+        };
+        let edited = text_in(EditTarget::Query);
+        let query = edited.clone().unwrap_or_else(|| self.query.clone());
+        if edited.is_some_and(|q| q.is_empty()) {
+            self.post_error(String::from("the query is empty; nothing was run"));
+            return None;
+        }
+        let sql = match text_in(EditTarget::Sql) {
+            None => self.sql.clone(),
+            Some(text) if text.is_empty() => None,
+            Some(text) => match SqlStep::parse(&text) {
+                Ok(step) => Some(step),
+                Err(e) => {
+                    self.post_error(format!("SQL: {}", e.one_line()));
+                    self.resume_edit(edit, parked);
                     return None;
                 }
-                self.set_query(query);
-                self.request_run()
-            }
+            },
+        };
+        if let Some(p) = &parked {
+            self.remember(p.target, p.text());
+        }
+        if query != self.query {
+            self.set_query(query);
+        }
+        self.set_sql(sql);
+        self.request_run()
+    }
+
+    /// Uses `step` (none: no SQL step) from the next rebuild on; the results panel shows its
+    /// result when a step is new, the merged rows when there is none.
+    pub(super) fn set_sql(&mut self, step: Option<SqlStep>) {
+        if step == self.sql {
+            return;
+        }
+        self.rebuilds.forget_sql();
+        let is_new = self.sql.is_none();
+        self.plan = Arc::new(Plan::clone(&self.plan).with_sql(&self.config, step.as_ref()));
+        self.sql = step;
+        // The old result's sort keys name its columns, not the new one's.
+        let sql_sort = if self.shows_sql {
+            &mut self.sort
+        } else {
+            &mut self.other.sort
+        };
+        sql_sort.clear();
+        if self.sql.is_none() == self.shows_sql || (is_new && !self.shows_sql) {
+            self.toggle_sql_view();
         }
     }
 
@@ -137,7 +193,7 @@ impl App {
             Mode::Edit(edit) if edit.target == EditTarget::Sources => {
                 self.set_source_filter(&edit.original);
             }
-            Mode::Edit(_) => {}
+            Mode::Edit(_) => self.parked = None,
             other => self.mode = other,
         }
     }

@@ -34,8 +34,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     if app.table.is_empty() {
-        let line = Line::from(Span::styled(empty_text(app), t.dim()));
-        frame.render_widget(Paragraph::new(line), inner);
+        let style = if app.shows_sql && app.sql_error.is_some() {
+            t.error()
+        } else {
+            t.dim()
+        };
+        let text = Paragraph::new(Line::from(Span::styled(empty_text(app), style)))
+            .wrap(ratatui::widgets::Wrap { trim: false });
+        frame.render_widget(text, inner);
         return;
     }
     let lines = match table_lines(app, inner) {
@@ -51,10 +57,18 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 fn title(app: &App) -> Line<'static> {
     let t = app.theme;
     let table = &app.table;
+    let name = match (&app.sql, app.shows_sql) {
+        (_, true) => " SQL result ",
+        (Some(_), false) => " merged rows ",
+        (None, false) => " results ",
+    };
     let mut spans = vec![
-        Span::styled(" results ", t.title()),
+        Span::styled(name, t.title()),
         Span::raw(super::rows(table.merged_rows() as u64)),
     ];
+    if app.shows_sql {
+        spans.push(Span::styled(format!(" · {}", coverage(app)), t.dim()));
+    }
     if table.total > table.merged_rows() {
         spans.push(Span::styled(
             format!(" (limit, {} in all)", table.total),
@@ -88,11 +102,40 @@ fn title(app: &App) -> Line<'static> {
     if app.is_table_updating() {
         spans.push(Span::styled(" · updating…", t.dim()));
     }
+    if app.sql.is_some() {
+        let other = if app.shows_sql {
+            "merged rows"
+        } else {
+            "SQL result"
+        };
+        spans.push(Span::styled(" · m ", t.key()));
+        spans.push(Span::styled(other, t.dim()));
+    }
     spans.push(Span::raw(" "));
     Line::from(spans)
 }
 
+/// `covers 3 of 4 sources (partial)`: the sources that answered of those that ran, so far.
+fn coverage(app: &App) -> String {
+    let ran = app
+        .sources
+        .iter()
+        .filter(|s| s.state != State::Skipped)
+        .count();
+    let ok = app.sources.iter().filter(|s| s.state == State::Ok).count();
+    if ok < ran {
+        format!("covers {ok} of {ran} sources (partial)")
+    } else {
+        format!("covers {ok} of {ran} sources")
+    }
+}
+
 fn empty_text(app: &App) -> String {
+    if app.shows_sql
+        && let Some(e) = &app.sql_error
+    {
+        return format!("SQL failed: {}", e.replace('\n', " "));
+    }
     if app.table.merged_rows() > 0 {
         return format!("no row matches \"{}\"", app.filter);
     }
@@ -101,6 +144,9 @@ fn empty_text(app: &App) -> String {
     }
     if app.generation == 0 {
         return String::from("not run yet: press r to run");
+    }
+    if app.shows_sql && app.other.table.merged_rows() > 0 {
+        return String::from("the SQL result has no rows (m shows the merged rows)");
     }
     let ok = app.sources.iter().filter(|s| s.state == State::Ok).count();
     format!(
@@ -140,7 +186,7 @@ fn table_lines(app: &App, inner: Rect) -> Result<Vec<Line<'static>>, arrow_schem
             }
             let style = if numeric[c] {
                 t.number()
-            } else if c + first == names.len() - 1 {
+            } else if names[c + first] == crate::merge::SOURCE_COLUMN {
                 t.dim()
             } else {
                 Style::new()
