@@ -6,6 +6,8 @@
 - fleet.toml: 10,000 sim sources x 10 ms x 10 rows from one `each` block, sorted by price.
 - fleet-1row.toml: the same with one row per source (a `count(*)` over a fleet).
 - fleet-list.toml: 10,000 PostgreSQL shards from one `each` block (for --list-sources).
+- groups/part-NNN.csv + groups.toml: 100 CSV files x 10,000 rows like csv/, whose `model` takes
+  1,000 values (the SQL step's GROUP BY), no sort.
 """
 import os
 import random
@@ -39,6 +41,24 @@ def csv_files():
             cfg.write(f'[[source]]\nname = "part-{i:03}"\nkind = "file"\npath = "csv/{name}"\n')
 
 
+def groups():
+    os.makedirs(os.path.join(DATA, "groups"), exist_ok=True)
+    rng = random.Random(11)
+    makers = ["Apple", "Samsung", "Sony", "Lenovo", "Dell", "Bose", "Google", "LG"]
+    with open(os.path.join(DATA, "groups.toml"), "w") as cfg:
+        cfg.write('[gather]\ntimeout = "60s"\nconcurrency = 0\n')
+        for i in range(100):
+            name = f"part-{i:03}.csv"
+            path = os.path.join(DATA, "groups", name)
+            if not os.path.exists(path):
+                with open(path, "w") as f:
+                    f.write("id,maker,model,price,stock\n")
+                    for j in range(10_000):
+                        f.write(f"{i * 10_000 + j},{rng.choice(makers)},M-{rng.randrange(1000):03},"
+                                f"{rng.uniform(1, 5000):.2f},{rng.randrange(1000)}\n")
+            cfg.write(f'[[source]]\nname = "part-{i:03}"\nkind = "file"\npath = "groups/{name}"\n')
+
+
 def fleet():
     head = '[gather]\ntimeout = "10s"\nconcurrency = 0\n[merge]\nsort = ["price"]\n'
     block = ('[[source]]\nname = "shard-{{region}}-{{n}}"\nkind = "sim"\nlatency = "10ms"\n'
@@ -57,4 +77,5 @@ if __name__ == "__main__":
     os.makedirs(DATA, exist_ok=True)
     fanout()
     csv_files()
+    groups()
     fleet()

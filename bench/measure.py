@@ -2,6 +2,7 @@
 """Runs a command several times; prints the median and best wall time and the peak RSS.
 
 usage: measure.py LABEL TARGET_MS TARGET_MIB RUNS [PEER] -- command args...
+TARGET_MS 0: a figure for comparison, without a target of its own.
 PEER, when given, is printed after the figures (what another tool takes for the same work).
 Output goes to /dev/null; a non-zero exit other than 3 (partial) fails the measurement.
 """
@@ -35,6 +36,8 @@ def main():
     peak = max(m for _, m in results)
     med = statistics.median(walls)
     verdict = "ok" if med <= target_ms and (target_mib <= 0 or peak <= target_mib) else "MISSED"
+    if target_ms <= 0:
+        verdict = "(no target of its own)"
     mem = f"  peak {peak:7.1f} MiB (target <= {target_mib:.0f})" if target_mib > 0 else f"  peak {peak:7.1f} MiB"
     print(f"{label:<34} median {med:8.1f} ms  best {min(walls):8.1f} ms (target <= {target_ms:.0f}){mem}  {verdict}{peer}")
 
