@@ -353,7 +353,10 @@ fn merge(ctx: &Ctx<'_>, m: &RawMerge) -> Result<MergeSpec, ConfigError> {
 
 /// `[merge] sql`, checked at start-up: a statement that does not parse or is not a query is a
 /// config error at the line of the key.
-fn sql_step(ctx: &Ctx<'_>, sql: Option<&toml::Spanned<String>>) -> Result<Option<SqlStep>, ConfigError> {
+fn sql_step(
+    ctx: &Ctx<'_>,
+    sql: Option<&toml::Spanned<String>>,
+) -> Result<Option<SqlStep>, ConfigError> {
     let Some(sql) = sql else {
         return Ok(None);
     };

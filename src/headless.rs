@@ -72,9 +72,10 @@ pub async fn run(
     let mut code = output::exit_code(&result);
     let sql = match (&config.sql, &merged) {
         // No result (exit code 4): nothing to run the step over.
-        (Some(step), Some(m)) if code != 4 => {
-            Some(step.run_over(&m.batch, &result.reports, &result.batches).await)
-        }
+        (Some(step), Some(m)) if code != 4 => Some(
+            step.run_over(&m.batch, &result.reports, &result.batches)
+                .await,
+        ),
         _ => None,
     };
     output::write_result(

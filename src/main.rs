@@ -142,7 +142,10 @@ fn output(cli: &Cli, format: output::Format) -> Result<Box<dyn Write>, String> {
     if let Some(path) = &cli.output {
         let file = std::fs::File::create(path)
             .map_err(|e| format!("--output: cannot create {}: {e}", path.display()))?;
-        return Ok(Box::new(std::io::BufWriter::with_capacity(STDOUT_BUFFER, file)));
+        return Ok(Box::new(std::io::BufWriter::with_capacity(
+            STDOUT_BUFFER,
+            file,
+        )));
     }
     if format == output::Format::Parquet && std::io::stdout().is_terminal() {
         return Err(

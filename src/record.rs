@@ -189,6 +189,7 @@ mod tests {
             },
             allow_writes: false,
             cleanup: tokio_util::task::TaskTracker::new(),
+            columns: None,
         };
         let result = GatherResult {
             generation: 2,

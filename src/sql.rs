@@ -151,13 +151,13 @@ impl SqlStep {
         let frame = ctx
             .sql_with_options(&self.text, options)
             .await
-            .map_err(run_error)?;
+            .map_err(|e| run_error(&e))?;
         let schema = frame.schema().inner().clone();
-        let batches = frame.collect().await.map_err(run_error)?;
+        let batches = frame.collect().await.map_err(|e| run_error(&e))?;
         let batch = arrow_select::concat::concat_batches(&schema, &batches)
-            .map_err(|e| run_error(e.into()))?;
+            .map_err(|e| run_error(&e.into()))?;
         Ok(SqlOutput {
-            batch: context::plain_types(&batch).map_err(|e| run_error(e.into()))?,
+            batch: context::plain_types(&batch).map_err(|e| run_error(&e.into()))?,
             warnings,
         })
     }
@@ -181,7 +181,7 @@ impl SqlStep {
     }
 }
 
-fn run_error(e: datafusion::error::DataFusionError) -> SqlError {
+fn run_error(e: &datafusion::error::DataFusionError) -> SqlError {
     SqlError::Run {
         message: e.strip_backtrace(),
     }

@@ -67,15 +67,24 @@ async fn a_group_by_over_16_shards_equals_the_same_query_over_one_table() {
         let (kind, url) = if s < SHARDS {
             let create = format!("DROP TABLE IF EXISTS {table}; CREATE TABLE {table} {SCHEMA}");
             pg_conn.execute(create.as_str()).await.unwrap();
-            pg_conn.execute(insert(&table, &rows).as_str()).await.unwrap();
+            pg_conn
+                .execute(insert(&table, &rows).as_str())
+                .await
+                .unwrap();
             ("postgres", &pg)
         } else {
-            my_conn.execute(format!("DROP TABLE IF EXISTS {table}").as_str()).await.unwrap();
+            my_conn
+                .execute(format!("DROP TABLE IF EXISTS {table}").as_str())
+                .await
+                .unwrap();
             my_conn
                 .execute(format!("CREATE TABLE {table} {SCHEMA}").as_str())
                 .await
                 .unwrap();
-            my_conn.execute(insert(&table, &rows).as_str()).await.unwrap();
+            my_conn
+                .execute(insert(&table, &rows).as_str())
+                .await
+                .unwrap();
             ("mysql", &my)
         };
         pg_conn.execute(insert(&all, &rows).as_str()).await.unwrap();
@@ -97,7 +106,10 @@ async fn a_group_by_over_16_shards_equals_the_same_query_over_one_table() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["sql"]["covers"], serde_json::json!({"sources": 16, "of": 16}));
+    assert_eq!(
+        v["sql"]["covers"],
+        serde_json::json!({"sources": 16, "of": 16})
+    );
     let got = v["rows"].as_array().unwrap();
 
     // The same query; PostgreSQL's sum of a bigint is a numeric, cast back for the comparison.
@@ -112,7 +124,10 @@ async fn a_group_by_over_16_shards_equals_the_same_query_over_one_table() {
         assert_eq!(g["n"], d.get::<i64, _>("n"));
         assert_eq!(g["qty"], d.get::<i64, _>("qty"));
         let (mean, want) = (g["mean"].as_f64().unwrap(), d.get::<f64, _>("mean"));
-        assert!((mean - want).abs() < 1e-9 * want.abs().max(1.0), "{mean} vs {want}");
+        assert!(
+            (mean - want).abs() < 1e-9 * want.abs().max(1.0),
+            "{mean} vs {want}"
+        );
     }
     let total: i64 = got.iter().map(|r| r["n"].as_i64().unwrap()).sum();
     let expected: usize = (0..2 * SHARDS).map(|s| rows(s).len()).sum();
@@ -126,5 +141,8 @@ async fn a_group_by_over_16_shards_equals_the_same_query_over_one_table() {
             my_conn.execute(drop.as_str()).await.unwrap();
         }
     }
-    pg_conn.execute(format!("DROP TABLE {all}").as_str()).await.unwrap();
+    pg_conn
+        .execute(format!("DROP TABLE {all}").as_str())
+        .await
+        .unwrap();
 }

@@ -310,7 +310,7 @@ fn editing_the_query_shows_it_in_the_footer() {
     let footer = s.lines().nth(44).unwrap();
     assert_eq!(
         footer,
-        " : SELECT model, price FROM products WHERE price < 1000!   Enter run · Esc cancel · ↑↓ history"
+        " : SELECT model, price FROM products WHERE price < 1000!   Enter run · Tab SQL · Esc cancel · ↑↓ history"
     );
     let mut terminal = draw(&app, 140, 45);
     let cursor = terminal.get_cursor_position().unwrap();

@@ -53,18 +53,18 @@ fn the_results_panel_shows_the_sql_result_and_m_shows_the_merged_rows() {
     assert!(app.shows_sql);
     assert_eq!(app.table.columns(), ["n", "total"]);
     assert_eq!(cells(&app), [["4", "165.0"]]);
-    let screen = screen(&app, 140, 45);
+    let shown = screen(&app, 140, 45);
     assert!(
-        screen.contains(" SQL result 1 row · covers 2 of 3 sources (partial)"),
-        "{screen}"
+        shown.contains(" SQL result 1 row · covers 2 of 3 sources (partial)"),
+        "{shown}"
     );
-    assert!(screen.contains("m merged rows"), "{screen}");
+    assert!(shown.contains("m merged rows"), "{shown}");
     app.update(Action::ToggleSqlView);
     assert!(!app.shows_sql);
     assert_eq!(models(&app), ["a-cheap", "b-mid", "a-dear", "b-top"]);
-    let screen = screen(&app, 140, 45);
-    assert!(screen.contains(" merged rows 4 rows"), "{screen}");
-    assert!(screen.contains("m SQL result"), "{screen}");
+    let shown = screen(&app, 140, 45);
+    assert!(shown.contains(" merged rows 4 rows"), "{shown}");
+    assert!(shown.contains("m SQL result"), "{shown}");
     app.update(Action::ToggleSqlView);
     assert_eq!(cells(&app), [["4", "165.0"]], "each table kept");
 }
@@ -77,10 +77,13 @@ fn a_failing_step_fails_the_result_not_the_sources() {
     assert_eq!(app.sources[0].state, State::Ok);
     assert_eq!(app.sources[1].state, State::Ok);
     assert_eq!(app.sources[2].state, State::Error);
-    let screen = screen(&app, 140, 45);
-    assert!(screen.contains("SQL failed: "), "{screen}");
+    let shown = screen(&app, 140, 45);
+    assert!(shown.contains("SQL failed: "), "{shown}");
     let notice = app.notice.clone().expect("a notice says so");
-    assert!(notice.is_error && notice.text.starts_with("SQL failed"), "{notice:?}");
+    assert!(
+        notice.is_error && notice.text.starts_with("SQL failed"),
+        "{notice:?}"
+    );
 }
 
 #[test]
@@ -92,7 +95,10 @@ fn tab_in_the_query_editor_edits_the_sql_and_enter_runs_both() {
     app.update(Action::EditQuery);
     app.update(Action::SwitchEdit);
     assert_eq!(app.mode.edit().unwrap().target, EditTarget::Sql);
-    type_text(&mut app, "SELECT model FROM results WHERE price > 40 ORDER BY model");
+    type_text(
+        &mut app,
+        "SELECT model FROM results WHERE price > 40 ORDER BY model",
+    );
     let effect = step(&mut app, Action::Submit);
     assert!(matches!(effect, Some(Effect::Spawn { .. })), "{effect:?}");
     assert_eq!(
@@ -109,23 +115,42 @@ fn tab_in_the_query_editor_edits_the_sql_and_enter_runs_both() {
 
     app.update(Action::EditQuery);
     app.update(Action::SwitchEdit);
-    assert_eq!(app.mode.edit().unwrap().text(), app.sql.as_ref().unwrap().text());
+    assert_eq!(
+        app.mode.edit().unwrap().text(),
+        app.sql.as_ref().unwrap().text()
+    );
     app.update(Action::Edit(tui_input::InputRequest::DeleteLine));
-    type_text(&mut app, "SELECT FROM WHERE");
-    assert!(step(&mut app, Action::Submit).is_none(), "bad SQL does not run");
+    type_text(&mut app, "SELECT type FORM results");
+    assert!(
+        step(&mut app, Action::Submit).is_none(),
+        "bad SQL does not run"
+    );
     assert_eq!(app.mode.edit().map(|e| e.target), Some(EditTarget::Sql));
     let notice = app.notice.clone().unwrap();
-    assert!(notice.text.starts_with("SQL: cannot parse the SQL at column"), "{notice:?}");
+    assert!(
+        notice
+            .text
+            .starts_with("SQL: cannot parse the SQL at column"),
+        "{notice:?}"
+    );
     app.update(Action::Edit(tui_input::InputRequest::DeleteLine));
-    assert!(matches!(step(&mut app, Action::Submit), Some(Effect::Spawn { .. })));
-    assert!(app.sql.is_none() && !app.shows_sql, "an empty line removes the step");
+    assert!(matches!(
+        step(&mut app, Action::Submit),
+        Some(Effect::Spawn { .. })
+    ));
+    assert!(
+        app.sql.is_none() && !app.shows_sql,
+        "an empty line removes the step"
+    );
 }
 
 #[test]
 fn watch_mode_marks_the_sql_rows_that_changed() {
     let t0 = Instant::now();
-    let text = with_sql("SELECT _source, sum(price) AS total FROM results GROUP BY _source ORDER BY _source")
-        .replace("deadline = \"5s\"", "deadline = \"5s\"\nwatch = \"5s\"");
+    let text = with_sql(
+        "SELECT _source, sum(price) AS total FROM results GROUP BY _source ORDER BY _source",
+    )
+    .replace("deadline = \"5s\"", "deadline = \"5s\"\nwatch = \"5s\"");
     let mut app = app(&text, t0);
     let g1 = run(&mut app);
     finish_ok(&mut app, g1, 0, &[("x", 1.0)], 10);

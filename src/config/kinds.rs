@@ -225,14 +225,14 @@ fn command_spec(ctx: &Ctx<'_>, at: usize, raw: &RawSource) -> Result<KindSpec, C
         Some(f) => DataFormat::from_name(f.get_ref())
             .filter(|f| *f != DataFormat::Parquet)
             .ok_or_else(|| {
-            ctx.err(
-                f.span().start,
-                format!(
-                    "`format`: \"{}\" is not one of ndjson, csv, json",
-                    f.get_ref()
-                ),
-            )
-        })?,
+                ctx.err(
+                    f.span().start,
+                    format!(
+                        "`format`: \"{}\" is not one of ndjson, csv, json",
+                        f.get_ref()
+                    ),
+                )
+            })?,
     };
     let nulls = nulls(ctx, raw, format)?;
     Ok(KindSpec::Command {

@@ -56,6 +56,7 @@ pub fn plan(r: &Replay) -> (Config, Plan) {
         allow_writes: false,
         gather: settings.clone(),
         merge: crate::merge::MergeSpec::default(),
+        sql: None,
         sources: specs,
     };
     let plan = Plan {
@@ -63,6 +64,7 @@ pub fn plan(r: &Replay) -> (Config, Plan) {
         settings,
         allow_writes: false,
         cleanup: tokio_util::task::TaskTracker::new(),
+        columns: None,
     };
     (config, plan)
 }

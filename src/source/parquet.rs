@@ -14,6 +14,7 @@ use parquet::schema::types::SchemaDescriptor;
 use tokio::sync::mpsc;
 
 use super::{BATCH_ROWS, RowSink, SourceError};
+use crate::merge::SOURCE_COLUMN;
 use crate::sql::Columns;
 
 /// Reads `path` on a blocking thread and pushes its batches into `sink` as they are decoded;
@@ -82,7 +83,11 @@ fn projection(
         .fields()
         .iter()
         .enumerate()
-        .filter(|(_, f)| columns.wants(f.name()))
+        .filter(|(_, f)| {
+            // The sink renames a column named like the one scatter adds: `_source_2`.
+            let renamed = f.name() == SOURCE_COLUMN && columns.wants(&format!("{SOURCE_COLUMN}_2"));
+            columns.wants(f.name()) || renamed
+        })
         .map(|(i, _)| i)
         .collect();
     if roots.is_empty() && !schema.fields().is_empty() {
@@ -105,7 +110,10 @@ mod tests {
                 "model",
                 Arc::new(StringArray::from(vec!["a", "b", "c"])) as _,
             ),
-            ("price", Arc::new(Float64Array::from(vec![1.5, 2.5, 3.5])) as _),
+            (
+                "price",
+                Arc::new(Float64Array::from(vec![1.5, 2.5, 3.5])) as _,
+            ),
             ("stock", Arc::new(Int64Array::from(vec![1, 2, 3])) as _),
         ])
         .unwrap();
@@ -119,7 +127,12 @@ mod tests {
         let mut names = Vec::new();
         let mut rows = 0;
         read(path, columns, &mut |b| {
-            names = b.schema().fields().iter().map(|f| f.name().clone()).collect();
+            names = b
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect();
             rows += b.num_rows();
             true
         })

@@ -59,9 +59,10 @@ fn refuse_in_query(query: &Query) -> Result<(), SqlError> {
         type Break = String;
         fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<String> {
             match query.body.as_ref() {
-                SetExpr::Insert(s) | SetExpr::Update(s) | SetExpr::Delete(s) | SetExpr::Merge(s) => {
-                    ControlFlow::Break(leading_keywords(&s.to_string()))
-                }
+                SetExpr::Insert(s)
+                | SetExpr::Update(s)
+                | SetExpr::Delete(s)
+                | SetExpr::Merge(s) => ControlFlow::Break(leading_keywords(&s.to_string())),
                 _ => ControlFlow::Continue(()),
             }
         }
@@ -151,9 +152,9 @@ fn parse_error(text: &str, e: &DataFusionError) -> SqlError {
     let (message, at) = match message.rfind(" at Line: ") {
         Some(i) => {
             let position = &message[i + " at Line: ".len()..];
-            let at = position.split_once(", Column: ").and_then(|(l, c)| {
-                Some((l.trim().parse().ok()?, c.trim().parse().ok()?))
-            });
+            let at = position
+                .split_once(", Column: ")
+                .and_then(|(l, c)| Some((l.trim().parse().ok()?, c.trim().parse().ok()?)));
             (message[..i].to_owned(), at)
         }
         None => (message, None),

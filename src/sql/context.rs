@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
-use datafusion::datasource::MemTable;
 use datafusion::common::TableReference;
+use datafusion::datasource::MemTable;
 use datafusion::error::DataFusionError;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -38,7 +38,7 @@ pub(super) fn session(
     let runtime = RuntimeEnvBuilder::new()
         .with_memory_limit(MEMORY_LIMIT, 1.0)
         .build_arc()
-        .map_err(failed)?;
+        .map_err(|e| failed(&e))?;
     let ctx = SessionContext::new_with_config_rt(config, runtime);
     register(&ctx, RESULTS, results.schema(), spread(results, partitions))?;
     let mut warnings = Vec::new();
@@ -49,7 +49,7 @@ pub(super) fn session(
             ));
             continue;
         }
-        let (schema, batches) = own_rows(name, batches).map_err(|e| failed(e.into()))?;
+        let (schema, batches) = own_rows(name, batches).map_err(|e| failed(&e.into()))?;
         register(&ctx, name, schema, vec![batches])?;
     }
     Ok((ctx, warnings))
@@ -61,13 +61,13 @@ fn register(
     schema: SchemaRef,
     partitions: Vec<Vec<RecordBatch>>,
 ) -> Result<(), SqlError> {
-    let table = MemTable::try_new(schema, partitions).map_err(failed)?;
+    let table = MemTable::try_new(schema, partitions).map_err(|e| failed(&e))?;
     ctx.register_table(TableReference::bare(name), Arc::new(table))
-        .map_err(failed)?;
+        .map_err(|e| failed(&e))?;
     Ok(())
 }
 
-fn failed(e: DataFusionError) -> SqlError {
+fn failed(e: &DataFusionError) -> SqlError {
     SqlError::Run {
         message: e.strip_backtrace(),
     }
@@ -114,21 +114,22 @@ pub(super) fn plain_types(batch: &RecordBatch) -> Result<RecordBatch, ArrowError
         _ => None,
     };
     let schema = batch.schema();
-    if !schema.fields().iter().any(|f| plain(f.data_type()).is_some()) {
+    if !schema
+        .fields()
+        .iter()
+        .any(|f| plain(f.data_type()).is_some())
+    {
         return Ok(batch.clone());
     }
     let mut fields = Vec::new();
     let mut columns = Vec::new();
     for (field, column) in schema.fields().iter().zip(batch.columns()) {
-        match plain(field.data_type()) {
-            Some(t) => {
-                columns.push(arrow_cast::cast(column, &t)?);
-                fields.push(Field::new(field.name(), t, field.is_nullable()));
-            }
-            None => {
-                columns.push(Arc::clone(column));
-                fields.push(field.as_ref().clone());
-            }
+        if let Some(t) = plain(field.data_type()) {
+            columns.push(arrow_cast::cast(column, &t)?);
+            fields.push(Field::new(field.name(), t, field.is_nullable()));
+        } else {
+            columns.push(Arc::clone(column));
+            fields.push(field.as_ref().clone());
         }
     }
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)

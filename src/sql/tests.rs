@@ -48,8 +48,14 @@ fn run(sql: &str, sources: &[(&str, Vec<RecordBatch>)]) -> Result<Vec<String>, S
 #[test]
 fn counts_across_shards_are_summed_not_listed_per_shard() {
     let shards = [
-        ("a", vec![products(&["tv", "tv", "phone"], &[1.0, 2.0, 3.0])]),
-        ("b", vec![products(&["tv", "phone", "phone"], &[4.0, 5.0, 6.0])]),
+        (
+            "a",
+            vec![products(&["tv", "tv", "phone"], &[1.0, 2.0, 3.0])],
+        ),
+        (
+            "b",
+            vec![products(&["tv", "phone", "phone"], &[4.0, 5.0, 6.0])],
+        ),
         ("c", vec![products(&["tv"], &[7.0])]),
     ];
     let got = run(
@@ -66,7 +72,10 @@ fn averages_are_over_all_rows_not_averages_of_averages() {
     // true mean is (10 + 60) / 4 = 17.5.
     let shards = [
         ("a", vec![products(&["tv"], &[10.0])]),
-        ("b", vec![products(&["tv", "tv", "tv"], &[20.0, 20.0, 20.0])]),
+        (
+            "b",
+            vec![products(&["tv", "tv", "tv"], &[20.0, 20.0, 20.0])],
+        ),
     ];
     let got = run("SELECT avg(price) AS mean FROM results", &shards).unwrap();
     assert_eq!(got, ["17.5"]);
@@ -76,7 +85,10 @@ fn averages_are_over_all_rows_not_averages_of_averages() {
 fn a_join_across_two_sources_by_their_table_names() {
     let catalog = batch(vec![
         ("sku", Arc::new(StringArray::from(vec!["x1", "x2", "x3"]))),
-        ("model", Arc::new(StringArray::from(vec!["Alpha", "Beta", "Gamma"]))),
+        (
+            "model",
+            Arc::new(StringArray::from(vec!["Alpha", "Beta", "Gamma"])),
+        ),
     ]);
     let inventory = batch(vec![
         ("sku", Arc::new(StringArray::from(vec!["x3", "x1"]))),
@@ -85,7 +97,10 @@ fn a_join_across_two_sources_by_their_table_names() {
     let got = run(
         r#"SELECT c.model, i.stock FROM "catalog-eu" c JOIN inventory i ON c.sku = i.sku
            ORDER BY c.model"#,
-        &[("catalog-eu", vec![catalog]), ("inventory", vec![inventory])],
+        &[
+            ("catalog-eu", vec![catalog]),
+            ("inventory", vec![inventory]),
+        ],
     )
     .unwrap();
     assert_eq!(got, ["Alpha|2", "Gamma|7"]);

@@ -274,7 +274,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("r  Enter", "run the query again"),
     ("Esc", "cancel the running gather"),
     (":", "edit the query, Enter runs it (↑↓ history)"),
-    ("  Tab", "while editing: the query · the SQL step run after the merge"),
+    (
+        "  Tab",
+        "while editing: the query · the SQL step run after the merge",
+    ),
     (
         "  editing",
         "← → Home End, Ctrl/Alt-← → words, ^A ^E ^U ^K ^W ^Y",

@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 
 use fleet::FleetRefresh;
 pub use fleet::{FLEET_EVERY, View};
-pub use table::Shelf;
 pub use source_view::{HISTORY, RunRecord, SourceView, percentile, percentile_sorted};
+pub use table::Shelf;
 
 use super::action::{Action, Effect, KeyMode};
 use super::fleet::{FleetStats, PanelIndex, PanelRow, PanelSpec, tag_list};
@@ -69,6 +69,10 @@ pub struct Scroll {
 }
 
 /// The dashboard's whole state.
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent switches: a run, watch mode, the pause, which table is shown"
+)]
 pub struct App {
     /// The configuration, for re-planning an edited query.
     config: Config,

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use super::{App, DEFAULT_WATCH};
 use crate::engine::Plan;
 use crate::source::CancelReason;
-use crate::tui::action::Effect;
 use crate::sql::SqlStep;
+use crate::tui::action::Effect;
 use crate::tui::mode::{Edit, EditTarget, Mode};
 
 impl App {
@@ -159,13 +159,12 @@ impl App {
     }
 
     /// Uses `step` (none: no SQL step) from the next rebuild on; the results panel shows its
-    /// result when a step is new, the merged rows when there is none.
+    /// result after a change of the step, the merged rows when there is none.
     pub(super) fn set_sql(&mut self, step: Option<SqlStep>) {
         if step == self.sql {
             return;
         }
         self.rebuilds.forget_sql();
-        let is_new = self.sql.is_none();
         self.plan = Arc::new(Plan::clone(&self.plan).with_sql(&self.config, step.as_ref()));
         self.sql = step;
         // The old result's sort keys name its columns, not the new one's.
@@ -175,7 +174,7 @@ impl App {
             &mut self.other.sort
         };
         sql_sort.clear();
-        if self.sql.is_none() == self.shows_sql || (is_new && !self.shows_sql) {
+        if self.sql.is_some() != self.shows_sql {
             self.toggle_sql_view();
         }
     }

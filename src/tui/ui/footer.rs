@@ -22,7 +22,6 @@ const KEYS: &[(&str, &str)] = &[
     ("o", "order"),
     ("f", "failed"),
     ("v", "view"),
-    ("m", "sql/merged"),
     ("t", "tags"),
     ("e", "export"),
     ("w", "watch"),
@@ -68,7 +67,10 @@ fn render_edit(app: &App, edit: &Edit, frame: &mut Frame, area: Rect) {
     let t = app.theme;
     let (prompt, hint) = match edit.target {
         EditTarget::Query => (" : ", "  Enter run · Tab SQL · Esc cancel · ↑↓ history"),
-        EditTarget::Sql => (" sql: ", "  Enter run · Tab query · empty: none · Esc cancel"),
+        EditTarget::Sql => (
+            " sql: ",
+            "  Enter run · Tab query · empty: none · Esc cancel",
+        ),
         EditTarget::Filter => (" / ", "  Enter keep · Esc clear · ↑↓ history"),
         EditTarget::Sources => (" sources / ", "  name or tag · Enter keep · Esc clear"),
     };
