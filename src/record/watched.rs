@@ -119,6 +119,7 @@ mod tests {
             settings: crate::config::GatherSettings::default(),
             allow_writes: false,
             cleanup: tokio_util::task::TaskTracker::new(),
+            columns: None,
         })
     }
 
