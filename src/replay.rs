@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use events::{events, plan};
-pub use file::{Limits, RecordedRun, RecordedSource};
+pub use file::{Limits, LineError, RecordedRun, RecordedSource};
+pub use hedge::Unhedged;
 pub use report::{json, text};
 pub use schedule::{Behaviour, End, Fate, GatherLimits, Run, Schedule, Task};
 
@@ -36,14 +37,15 @@ pub enum ReplayError {
         source: std::io::Error,
     },
     /// A line is not a whole scatter recording.
-    #[error("{}:{line}: {message}", path.display())]
+    #[error("{}:{line}: {kind}", path.display())]
     Line {
         /// The recording.
         path: PathBuf,
         /// The line, 1-based.
         line: usize,
         /// What is wrong with it.
-        message: String,
+        #[source]
+        kind: LineError,
     },
     /// The file holds no run.
     #[error("{}: no recorded run in the file (record one with --record)", path.display())]
@@ -97,7 +99,7 @@ pub struct Replay {
     pub replayed: Schedule,
     /// Sources whose hedging `--hedge-after` asked for but the recording cannot replay, with
     /// why.
-    pub unhedged: Vec<(usize, String)>,
+    pub unhedged: Vec<(usize, Unhedged)>,
 }
 
 /// Reads the recording at `path` and replays the run `request` names under its limits.

@@ -95,6 +95,40 @@ pub struct Attempt {
     pub kind: String,
 }
 
+/// Why one line of a recording is not a run this scatter reads.
+#[derive(Debug, thiserror::Error)]
+pub enum LineError {
+    /// The JSON ends before the line does: a recording cut off mid-write.
+    #[error("the line is cut short (a truncated recording?): {0}")]
+    Truncated(#[source] serde_json::Error),
+    /// The line is not JSON at all.
+    #[error("not JSON: {0}")]
+    NotJson(#[source] serde_json::Error),
+    /// JSON without the recording's marker field.
+    #[error("not a scatter recording (no \"{MARKER}\" field)")]
+    NotScatter,
+    /// A format version this scatter does not know.
+    #[error("recorded by a newer scatter (format {0}; this one reads {VERSION})")]
+    Newer(u64),
+    /// The marker is there but the fields are not as scatter writes them.
+    #[error("a scatter recording, but not as this scatter writes it: {0}")]
+    Shape(#[source] serde_json::Error),
+    /// `limits.mode` is neither `partial` nor `fail-fast`.
+    #[error("unknown mode \"{0}\"")]
+    Mode(String),
+    /// A source's state is not a final one.
+    #[error("source {source_name}: unknown final state \"{state}\"")]
+    State {
+        /// The source.
+        source_name: String,
+        /// The state as written.
+        state: String,
+    },
+    /// A time that is negative, infinite or not a number.
+    #[error("{0} is not a time in ms")]
+    Time(f64),
+}
+
 #[derive(Deserialize)]
 struct RawRun {
     #[serde(rename = "scatter_record")]
@@ -164,10 +198,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<RecordedRun>, ReplayError> {
             continue;
         }
         let n = i + 1;
-        let bad = |message: String| ReplayError::Line {
+        let bad = |kind| ReplayError::Line {
             path: path.to_owned(),
             line: n,
-            message,
+            kind,
         };
         runs.push(run(line, n).map_err(bad)?);
     }
@@ -180,7 +214,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<RecordedRun>, ReplayError> {
 }
 
 /// One line as a run, or why it is not one.
-fn run(line: &str, n: usize) -> Result<RecordedRun, String> {
+fn run(line: &str, n: usize) -> Result<RecordedRun, LineError> {
     // Straight into the typed form (a 1,000-source line is about 400 KB); only a line that
     // does not fit is read again, to say why.
     let raw = match serde_json::from_str::<RawRun>(line) {
@@ -190,7 +224,7 @@ fn run(line: &str, n: usize) -> Result<RecordedRun, String> {
     let mode = match raw.limits.mode.as_str() {
         "partial" => Mode::Partial,
         "fail-fast" => Mode::FailFast,
-        other => return Err(format!("unknown mode \"{other}\"")),
+        other => return Err(LineError::Mode(other.to_owned())),
     };
     let sources = raw
         .sources
@@ -215,31 +249,33 @@ fn run(line: &str, n: usize) -> Result<RecordedRun, String> {
 }
 
 /// Why `line` is not a run this scatter reads.
-fn why_not(line: &str) -> String {
+fn why_not(line: &str) -> LineError {
     let value: serde_json::Value = match serde_json::from_str(line) {
         Ok(v) => v,
-        Err(e) if e.is_eof() => {
-            return format!("the line is cut short (a truncated recording?): {e}");
-        }
-        Err(e) => return format!("not JSON: {e}"),
+        Err(e) if e.is_eof() => return LineError::Truncated(e),
+        Err(e) => return LineError::NotJson(e),
     };
     match value.get(MARKER).and_then(serde_json::Value::as_u64) {
-        None => format!("not a scatter recording (no \"{MARKER}\" field)"),
-        Some(v) if v > VERSION => {
-            format!("recorded by a newer scatter (format {v}; this one reads {VERSION})")
-        }
+        None => LineError::NotScatter,
+        Some(v) if v > VERSION => LineError::Newer(v),
+        // The typed read failed, so this one does too, and says where.
         Some(_) => match serde_json::from_value::<RawRun>(value) {
-            Err(e) => format!("a scatter recording, but not as this scatter writes it: {e}"),
-            Ok(_) => "unreadable".to_owned(),
+            Err(e) => LineError::Shape(e),
+            Ok(_) => LineError::NotScatter,
         },
     }
 }
 
-fn source(raw: RawSource) -> Result<RecordedSource, String> {
-    let state = State::ALL
+fn source(raw: RawSource) -> Result<RecordedSource, LineError> {
+    let Some(state) = State::ALL
         .into_iter()
         .find(|s| s.as_str() == raw.state && s.is_final())
-        .ok_or_else(|| format!("source {}: unknown final state \"{}\"", raw.name, raw.state))?;
+    else {
+        return Err(LineError::State {
+            source_name: raw.name,
+            state: raw.state,
+        });
+    };
     Ok(RecordedSource {
         state,
         error: raw.error,
@@ -258,8 +294,8 @@ fn source(raw: RawSource) -> Result<RecordedSource, String> {
 }
 
 /// A recorded number of milliseconds as a duration.
-fn ms(v: f64) -> Result<Duration, String> {
-    Duration::try_from_secs_f64(v / 1000.0).map_err(|_| format!("{v} is not a time in ms"))
+fn ms(v: f64) -> Result<Duration, LineError> {
+    Duration::try_from_secs_f64(v / 1000.0).map_err(|_| LineError::Time(v))
 }
 
 #[cfg(test)]

@@ -21,14 +21,25 @@ struct Replica {
     after: Duration,
 }
 
+/// Why the recording cannot say what hedging would have done for a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Unhedged {
+    /// The source has no attempts recorded at all.
+    #[error("no attempts recorded (a recording without replicas)")]
+    NoAttempts,
+    /// Every recorded attempt went to the same replica.
+    #[error("no attempt on another replica recorded")]
+    OneReplica,
+}
+
 /// What `s` does once started when hedged after `after`, or why the recording cannot say.
-pub fn behaviour(s: &RecordedSource, after: Duration) -> Result<Behaviour, String> {
+pub fn behaviour(s: &RecordedSource, after: Duration) -> Result<Behaviour, Unhedged> {
     let replicas = replicas(&s.attempts);
     if replicas.len() < 2 {
         return Err(if s.attempts.is_empty() {
-            "no attempts recorded (a recording without replicas)".to_owned()
+            Unhedged::NoAttempts
         } else {
-            "no attempt on another replica recorded".to_owned()
+            Unhedged::OneReplica
         });
     }
     let mut sent = Duration::ZERO;
@@ -187,15 +198,14 @@ mod tests {
 
     #[test]
     fn without_attempts_on_two_replicas_hedging_cannot_be_replayed() {
-        assert!(behaviour(&source(Vec::new()), ms(30)).is_err());
+        assert_eq!(
+            behaviour(&source(Vec::new()), ms(30)),
+            Err(Unhedged::NoAttempts)
+        );
         let one = source(vec![
             attempt("r1", 0.0, 5.0, "error"),
             attempt("r1", 10.0, 20.0, "ok"),
         ]);
-        assert!(
-            behaviour(&one, ms(30))
-                .unwrap_err()
-                .contains("another replica")
-        );
+        assert_eq!(behaviour(&one, ms(30)), Err(Unhedged::OneReplica));
     }
 }

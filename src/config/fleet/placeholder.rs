@@ -63,8 +63,8 @@ fn ident_len(s: &str) -> usize {
 }
 
 /// `text` with its placeholders filled; `None` (and no allocation) when it has none.
-/// `Err` names the first undefined placeholder.
-fn fill(text: &str, vars: &dyn Vars) -> Result<Option<String>, String> {
+/// `Err` is the name of the first undefined placeholder.
+fn fill<'t>(text: &'t str, vars: &dyn Vars) -> Result<Option<String>, &'t str> {
     if !text.contains('{') {
         return Ok(None);
     }
@@ -100,7 +100,7 @@ fn fill(text: &str, vars: &dyn Vars) -> Result<Option<String>, String> {
             let n = ident_len(tail);
             if n > 0 && tail[n..].starts_with('}') && &tail[..n] != RUN_TIME {
                 let name = &tail[..n];
-                out.push_str(vars.get(name).ok_or_else(|| name.to_owned())?);
+                out.push_str(vars.get(name).ok_or(name)?);
                 rest = &tail[n + 1..];
                 changed = true;
             } else {
@@ -119,7 +119,7 @@ pub fn fill_value(value: &mut DeValue<'_>, key: &str, vars: &dyn Vars) -> Result
         DeValue::String(s) => {
             let filled = fill(s, vars).map_err(|name| Undefined {
                 key: key.to_owned(),
-                name,
+                name: name.to_owned(),
                 text: s.to_string(),
                 defined: vars.names().into_iter().map(str::to_owned).collect(),
             })?;
@@ -194,9 +194,7 @@ mod tests {
         ];
         for (input, want) in cases {
             let got = fill(input, &Two);
-            let want = want
-                .map(|o| o.map(str::to_owned))
-                .map_err(|e| (*e).to_owned());
+            let want = want.map(|o| o.map(str::to_owned));
             assert_eq!(got, want, "{input}");
         }
     }

@@ -108,11 +108,51 @@ pub fn check(sql: &str, dialect: Dialect, allow_writes: bool) -> Result<(), Sour
         check_reading(sql, dialect, &reading, i == 0, allow_writes).map_err(|why| {
             SourceError::Refused(match note {
                 Some(note) => format!("{why} (as a server {note} reads it)"),
-                None => why,
+                None => why.to_string(),
             })
         })?;
     }
     Ok(())
+}
+
+/// Why the guard refuses a query, as one reading of it sees it.
+#[derive(Debug, thiserror::Error)]
+enum Refusal {
+    /// Statements, then text the reading cannot tokenize.
+    #[error(
+        "the query holds more than one statement, then text that cannot be read ({0}); send \
+         one at a time"
+    )]
+    SeveralThenUnreadable(String),
+    /// Text the usual reading cannot tokenize.
+    #[error("the query cannot be read: {0}")]
+    Unreadable(String),
+    /// Nothing but whitespace, comments and `;`.
+    #[error("the query is empty")]
+    Empty,
+    /// More than one statement.
+    #[error("the query holds {0} statements; send one at a time")]
+    Statements(usize),
+    /// The statement's first word is not a reading one (`word` is empty when there is none).
+    #[error("{} {why} (pass --allow-writes to allow it)", if word.is_empty() { "it" } else { word })]
+    NotReading {
+        /// The first word, uppercased.
+        word: String,
+        /// What the statement does.
+        why: &'static str,
+    },
+    /// A word inside a reading statement that writes or changes the session.
+    #[error("{what} (line {line}, column {column}) {why} (pass --allow-writes to allow it)")]
+    At {
+        /// The word or construct.
+        what: String,
+        /// Its line, 1-based.
+        line: u64,
+        /// Its column, 1-based.
+        column: u64,
+        /// What it does.
+        why: &'static str,
+    },
 }
 
 /// Checks `sql` as `reading` sees it. Text this reading cannot tokenize is refused when it is
@@ -125,25 +165,19 @@ fn check_reading(
     reading: &Reading,
     is_usual: bool,
     allow_writes: bool,
-) -> Result<(), String> {
+) -> Result<(), Refusal> {
     let tokens = match tokenize(sql, reading) {
         Ok(tokens) => tokens,
         Err((before, why)) if before.iter().any(|t| t.token == Token::SemiColon) => {
-            return Err(format!(
-                "the query holds more than one statement, then text that cannot be read \
-                 ({why}); send one at a time"
-            ));
+            return Err(Refusal::SeveralThenUnreadable(why));
         }
-        Err((_, why)) if is_usual => return Err(format!("the query cannot be read: {why}")),
+        Err((_, why)) if is_usual => return Err(Refusal::Unreadable(why)),
         Err(_) => return Ok(()),
     };
     match split(tokens).as_slice() {
-        [] => Err("the query is empty".into()),
+        [] => Err(Refusal::Empty),
         [one] => check_statement(one, dialect, allow_writes),
-        more => Err(format!(
-            "the query holds {} statements; send one at a time",
-            more.len()
-        )),
+        more => Err(Refusal::Statements(more.len())),
     }
 }
 
@@ -210,7 +244,7 @@ fn check_statement(
     tokens: &[TokenWithSpan],
     dialect: Dialect,
     allow_writes: bool,
-) -> Result<(), String> {
+) -> Result<(), Refusal> {
     if allow_writes {
         return Ok(());
     }
@@ -220,7 +254,6 @@ fn check_statement(
         .and_then(bare_word)
         .unwrap_or_default();
     if !dialect.reads(&first) {
-        let shown = if first.is_empty() { "it" } else { &first };
         let why = if WRITE_KEYWORDS.contains(&first.as_str()) {
             "writes, and sessions are read-only"
         } else if SESSION_KEYWORDS.contains(&first.as_str()) {
@@ -228,7 +261,7 @@ fn check_statement(
         } else {
             "is not a reading statement, and sessions are read-only"
         };
-        return Err(format!("{shown} {why} (pass --allow-writes to allow it)"));
+        return Err(Refusal::NotReading { word: first, why });
     }
     for (i, t) in tokens.iter().enumerate() {
         let before = i.checked_sub(1).map(|j| &tokens[j].token);
@@ -236,11 +269,11 @@ fn check_statement(
         if before == Some(&Token::Period) {
             continue;
         }
-        let at = |what: &str, why: &str| {
-            format!(
-                "{what} (line {}, column {}) {why} (pass --allow-writes to allow it)",
-                t.span.start.line, t.span.start.column
-            )
+        let at = |what: &str, why: &'static str| Refusal::At {
+            what: what.to_owned(),
+            line: t.span.start.line,
+            column: t.span.start.column,
+            why,
         };
         if first == "PRAGMA" && t.token == Token::Eq {
             return Err(at(

@@ -93,7 +93,7 @@ impl App {
                 Err(e) => {
                     self.place(true, &sql.sort, &sql.filter, TableView::default());
                     self.post_error(format!("SQL failed: {e}"));
-                    self.sql_error = Some(e);
+                    self.sql_error = Some(e.to_string());
                 }
             }
         }

@@ -4,11 +4,27 @@
 use std::collections::HashSet;
 
 use arrow_array::RecordBatch;
+use arrow_schema::ArrowError;
 
 use super::{Ticket, marked};
 use crate::merge::{self, MergeSpec, SortKey};
-use crate::sql::SqlStep;
+use crate::sql::{SqlError, SqlStep};
 use crate::tui::view::TableView;
+
+/// Why the SQL part of a rebuild has no table; shown in the results panel's title and in the
+/// footer.
+#[derive(Debug, thiserror::Error)]
+pub enum SqlFailed {
+    /// `results` could not be merged again as `[merge]` shapes it.
+    #[error("cannot merge the results as [merge] shapes them: {0}")]
+    Results(#[source] ArrowError),
+    /// The statement failed when it ran.
+    #[error(transparent)]
+    Sql(#[from] SqlError),
+    /// Its result could not be made a table (sorted, filtered, marked).
+    #[error(transparent)]
+    Table(#[from] ArrowError),
+}
 
 /// What the SQL part of a rebuild needs.
 #[derive(Debug, Clone)]
@@ -32,7 +48,7 @@ pub struct SqlRebuilt {
     /// The filter it was built with.
     pub filter: String,
     /// The table and, for a run's final table, its rows' fingerprints; or why the step failed.
-    pub result: Result<(TableView, Option<HashSet<u64>>), String>,
+    pub result: Result<(TableView, Option<HashSet<u64>>), SqlFailed>,
 }
 
 impl SqlJob {
@@ -45,8 +61,11 @@ impl SqlJob {
         ticket: &Ticket,
     ) -> SqlRebuilt {
         let result = self.table(merged, inputs, spec).and_then(|table| {
-            marked(table, ticket.previous_sql.as_deref(), ticket.is_final)
-                .map_err(|e| e.to_string())
+            Ok(marked(
+                table,
+                ticket.previous_sql.as_deref(),
+                ticket.is_final,
+            )?)
         });
         SqlRebuilt {
             sort: self.sort.clone(),
@@ -60,23 +79,24 @@ impl SqlJob {
         merged: &TableView,
         inputs: &[(&str, &[RecordBatch])],
         spec: &MergeSpec,
-    ) -> Result<TableView, String> {
+    ) -> Result<TableView, SqlFailed> {
         // The user's sort changes which rows a limit or a dedupe keeps: `results` is then
         // merged again as configured.
         let is_shaped_otherwise = spec.sort != self.results.sort
             && (self.results.limit > 0 || !self.results.dedupe.is_empty());
         let own;
         let results = if is_shaped_otherwise {
-            own = merge::merge(inputs, &self.results).map_err(|e| e.to_string())?;
+            own = merge::merge(inputs, &self.results).map_err(SqlFailed::Results)?;
             &own.batch
         } else {
             merged.batch()
         };
-        let out = self
-            .step
-            .run_blocking(results, inputs)
-            .map_err(|e| e.to_string())?;
-        TableView::from_batch(out.batch, &self.sort, &self.filter, out.warnings)
-            .map_err(|e| e.to_string())
+        let out = self.step.run_blocking(results, inputs)?;
+        Ok(TableView::from_batch(
+            out.batch,
+            &self.sort,
+            &self.filter,
+            out.warnings,
+        )?)
     }
 }
