@@ -23,40 +23,40 @@ def fanout():
             f.write(f'[[source]]\nname = "sim-{i:04}"\nkind = "sim"\nlatency = "50ms"\nrows = 100\nseed = {i}\n')
 
 
-def csv_files():
-    os.makedirs(os.path.join(DATA, "csv"), exist_ok=True)
-    rng = random.Random(7)
-    makers = ["Apple", "Samsung", "Sony", "Lenovo", "Dell", "Bose", "Google", "LG"]
-    with open(os.path.join(DATA, "csv.toml"), "w") as cfg:
-        cfg.write('[gather]\ntimeout = "60s"\nconcurrency = 0\n[merge]\nsort = ["price"]\n')
+MAKERS = ["Apple", "Samsung", "Sony", "Lenovo", "Dell", "Bose", "Google", "LG"]
+
+
+def parts(folder, seed, models, sort):
+    """100 CSV files of 10,000 products under data/FOLDER, and data/FOLDER.toml reading them.
+
+    `models` is how many distinct model names there are (the GROUP BY's groups); `sort` adds
+    a `[merge] sort` by price."""
+    os.makedirs(os.path.join(DATA, folder), exist_ok=True)
+    rng = random.Random(seed)
+    digits = len(str(models - 1))
+    with open(os.path.join(DATA, f"{folder}.toml"), "w") as cfg:
+        cfg.write('[gather]\ntimeout = "60s"\nconcurrency = 0\n')
+        if sort:
+            cfg.write('[merge]\nsort = ["price"]\n')
         for i in range(100):
             name = f"part-{i:03}.csv"
-            path = os.path.join(DATA, "csv", name)
+            path = os.path.join(DATA, folder, name)
             if not os.path.exists(path):
                 with open(path, "w") as f:
                     f.write("id,maker,model,price,stock\n")
                     for j in range(10_000):
-                        f.write(f"{i * 10_000 + j},{rng.choice(makers)},M-{rng.randrange(100000):05},"
+                        f.write(f"{i * 10_000 + j},{rng.choice(MAKERS)},"
+                                f"M-{rng.randrange(models):0{digits}},"
                                 f"{rng.uniform(1, 5000):.2f},{rng.randrange(1000)}\n")
-            cfg.write(f'[[source]]\nname = "part-{i:03}"\nkind = "file"\npath = "csv/{name}"\n')
+            cfg.write(f'[[source]]\nname = "part-{i:03}"\nkind = "file"\npath = "{folder}/{name}"\n')
+
+
+def csv_files():
+    parts("csv", 7, 100_000, sort=True)
 
 
 def groups():
-    os.makedirs(os.path.join(DATA, "groups"), exist_ok=True)
-    rng = random.Random(11)
-    makers = ["Apple", "Samsung", "Sony", "Lenovo", "Dell", "Bose", "Google", "LG"]
-    with open(os.path.join(DATA, "groups.toml"), "w") as cfg:
-        cfg.write('[gather]\ntimeout = "60s"\nconcurrency = 0\n')
-        for i in range(100):
-            name = f"part-{i:03}.csv"
-            path = os.path.join(DATA, "groups", name)
-            if not os.path.exists(path):
-                with open(path, "w") as f:
-                    f.write("id,maker,model,price,stock\n")
-                    for j in range(10_000):
-                        f.write(f"{i * 10_000 + j},{rng.choice(makers)},M-{rng.randrange(1000):03},"
-                                f"{rng.uniform(1, 5000):.2f},{rng.randrange(1000)}\n")
-            cfg.write(f'[[source]]\nname = "part-{i:03}"\nkind = "file"\npath = "groups/{name}"\n')
+    parts("groups", 11, 1000, sort=False)
 
 
 def fleet():

@@ -1,27 +1,14 @@
 //! The real binary: output formats, exit codes and config errors.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod bin_common;
 
-fn scatter(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scatter"))
-        .current_dir(dir)
-        .args(args)
-        .arg("--log-file")
-        .arg(dir.join("scatter.log"))
-        .output()
-        .expect("the binary runs")
-}
+use bin_common::{config, scatter, stderr, stdout};
+
+use std::path::PathBuf;
+use std::process::Command;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A temp dir holding `sources.toml` with `text`.
-fn config(text: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("sources.toml"), text).unwrap();
-    dir
 }
 
 fn sim(name: &str, extra: &str) -> String {
@@ -31,14 +18,6 @@ fn sim(name: &str, extra: &str) -> String {
         "latency = \"10ms\"\n"
     };
     format!("[[source]]\nname = \"{name}\"\nkind = \"sim\"\n{latency}seed = 1\n{extra}\n")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
 }
 
 #[test]

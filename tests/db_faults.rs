@@ -8,85 +8,9 @@ mod db_common;
 use std::time::{Duration, Instant};
 
 use db_common::proxy::Proxy;
+use db_common::server::Server;
 use db_common::{config, gather_once, outcome, unique};
-use futures_util::future::BoxFuture;
 use scatter::source::Outcome;
-use sqlx::{Connection, MySqlConnection, PgConnection};
-
-/// What differs between the two servers in these tests.
-struct Server {
-    kind: &'static str,
-    url: String,
-    sleep: &'static str,
-}
-
-impl Server {
-    fn postgres() -> Option<Self> {
-        Some(Self {
-            kind: "postgres",
-            url: db_common::url("SCATTER_TEST_PG_URL")?,
-            sleep: "SELECT pg_sleep(30) AS",
-        })
-    }
-
-    fn mysql() -> Option<Self> {
-        Some(Self {
-            kind: "mysql",
-            url: db_common::url("SCATTER_TEST_MYSQL_URL")?,
-            sleep: "SELECT SLEEP(30) AS",
-        })
-    }
-
-    /// The same URL through `port` on 127.0.0.1.
-    fn via(&self, port: u16) -> String {
-        let mut u = url::Url::parse(&self.url).expect("test URL parses");
-        u.set_host(Some("127.0.0.1")).unwrap();
-        u.set_port(Some(port)).unwrap();
-        u.to_string()
-    }
-
-    fn upstream(&self) -> String {
-        let u = url::Url::parse(&self.url).expect("test URL parses");
-        let port = u
-            .port()
-            .unwrap_or(if self.kind == "mysql" { 3306 } else { 5432 });
-        format!("{}:{port}", u.host_str().expect("host"))
-    }
-
-    /// Statements running on the server whose text holds `marker`.
-    async fn active(&self, marker: &str) -> i64 {
-        let sql = if self.kind == "mysql" {
-            format!(
-                "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() \
-                 AND COMMAND = 'Query' AND INFO LIKE '%{marker}%'"
-            )
-        } else {
-            format!(
-                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' \
-                 AND pid <> pg_backend_pid() AND query LIKE '%{marker}%'"
-            )
-        };
-        if self.kind == "mysql" {
-            let mut conn = MySqlConnection::connect(&self.url).await.expect("admin");
-            let run: BoxFuture<'_, Result<i64, sqlx::Error>> =
-                Box::pin(sqlx::query_scalar(&sql).fetch_one(&mut conn));
-            run.await.expect("count")
-        } else {
-            let mut conn = PgConnection::connect(&self.url).await.expect("admin");
-            let run: BoxFuture<'_, Result<i64, sqlx::Error>> =
-                Box::pin(sqlx::query_scalar(&sql).fetch_one(&mut conn));
-            run.await.expect("count")
-        }
-    }
-
-    fn source(&self, name: &str, url: &str, query: &str, timeout: &str) -> String {
-        format!(
-            "[[source]]\nname = \"{name}\"\nkind = \"{}\"\nurl = \"{url}\"\n\
-             query = \"{query}\"\ntimeout = \"{timeout}\"\n",
-            self.kind
-        )
-    }
-}
 
 /// Runs a sleeping statement through a proxy next to a healthy source, applies `fault` to
 /// the proxy 300 ms in, and returns the sleeper's outcome and how long the gather took, after
@@ -146,28 +70,28 @@ async fn stalled_connection_times_out(server: Server) {
 
 #[tokio::test]
 async fn postgres_connection_cut_mid_query() {
-    if let Some(server) = Server::postgres() {
+    if let Some(server) = Server::postgres(30) {
         cut_connection_fails_fast(server).await;
     }
 }
 
 #[tokio::test]
 async fn postgres_connection_stalled_mid_query() {
-    if let Some(server) = Server::postgres() {
+    if let Some(server) = Server::postgres(30) {
         stalled_connection_times_out(server).await;
     }
 }
 
 #[tokio::test]
 async fn mysql_connection_cut_mid_query() {
-    if let Some(server) = Server::mysql() {
+    if let Some(server) = Server::mysql(30) {
         cut_connection_fails_fast(server).await;
     }
 }
 
 #[tokio::test]
 async fn mysql_connection_stalled_mid_query() {
-    if let Some(server) = Server::mysql() {
+    if let Some(server) = Server::mysql(30) {
         stalled_connection_times_out(server).await;
     }
 }

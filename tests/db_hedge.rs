@@ -10,6 +10,7 @@ mod db_common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use db_common::server::Server;
 use db_common::slow::SlowProxy;
 use db_common::{config, unique};
 use scatter::engine::Plan;
@@ -17,55 +18,6 @@ use scatter::source::{AttemptKind, CancelReason, Outcome};
 
 /// What the far replica's connections wait before they are relayed.
 const FAR: Duration = Duration::from_millis(300);
-
-struct Server {
-    kind: &'static str,
-    url: String,
-    /// A statement that runs for a second, `AS` a column named after the marker.
-    sleep: &'static str,
-}
-
-impl Server {
-    fn postgres() -> Option<Self> {
-        Some(Self {
-            kind: "postgres",
-            url: db_common::url("SCATTER_TEST_PG_URL")?,
-            sleep: "SELECT pg_sleep(1) AS",
-        })
-    }
-
-    fn mysql() -> Option<Self> {
-        Some(Self {
-            kind: "mysql",
-            url: db_common::url("SCATTER_TEST_MYSQL_URL")?,
-            sleep: "SELECT SLEEP(1) AS",
-        })
-    }
-
-    fn upstream(&self) -> String {
-        let u = url::Url::parse(&self.url).expect("test URL parses");
-        let port = u
-            .port()
-            .unwrap_or(if self.kind == "mysql" { 3306 } else { 5432 });
-        format!("{}:{port}", u.host_str().expect("host"))
-    }
-
-    /// The same URL through `port` on 127.0.0.1.
-    fn via(&self, port: u16) -> String {
-        let mut u = url::Url::parse(&self.url).expect("test URL parses");
-        u.set_host(Some("127.0.0.1")).unwrap();
-        u.set_port(Some(port)).unwrap();
-        u.to_string()
-    }
-
-    async fn active(&self, marker: &str) -> i64 {
-        if self.kind == "mysql" {
-            db_common::my_active(&self.url, marker).await
-        } else {
-            db_common::pg_active(&self.url, marker).await
-        }
-    }
-}
 
 async fn hedge_wins_and_the_slow_statement_stops(server: Server) {
     let proxy = SlowProxy::start(server.upstream(), FAR, 0).await;
@@ -123,28 +75,28 @@ async fn a_refused_connection_is_retried(server: Server) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_hedge_wins_and_the_slow_statement_stops() {
-    if let Some(server) = Server::postgres() {
+    if let Some(server) = Server::postgres(1) {
         hedge_wins_and_the_slow_statement_stops(server).await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mysql_hedge_wins_and_the_slow_statement_stops() {
-    if let Some(server) = Server::mysql() {
+    if let Some(server) = Server::mysql(1) {
         hedge_wins_and_the_slow_statement_stops(server).await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_retry_after_a_refused_connection_ends_ok() {
-    if let Some(server) = Server::postgres() {
+    if let Some(server) = Server::postgres(1) {
         a_refused_connection_is_retried(server).await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mysql_retry_after_a_refused_connection_ends_ok() {
-    if let Some(server) = Server::mysql() {
+    if let Some(server) = Server::mysql(1) {
         a_refused_connection_is_retried(server).await;
     }
 }

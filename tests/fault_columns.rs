@@ -4,22 +4,13 @@
 //! column keeps its place, and a renamed one comes with a warning saying so, per source and
 //! in the top-level list, in the JSON output and on stderr.
 
+mod bin_common;
+
+use bin_common::scatter;
+
 mod db_common;
 
-use std::path::Path;
-use std::process::{Command, Output};
-
 use serde_json::Value;
-
-fn scatter(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scatter"))
-        .current_dir(dir)
-        .args(args)
-        .arg("--log-file")
-        .arg(dir.join("scatter.log"))
-        .output()
-        .expect("the binary runs")
-}
 
 /// The JSON output of one gather of `toml` (in a fresh directory holding `files`), and its
 /// stderr.

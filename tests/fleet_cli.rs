@@ -1,23 +1,8 @@
 //! Fleets in the real binary: `--list-sources`, a fleet's stderr summary, and fleet errors.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod bin_common;
 
-fn scatter(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scatter"))
-        .current_dir(dir)
-        .args(args)
-        .arg("--log-file")
-        .arg(dir.join("scatter.log"))
-        .output()
-        .expect("the binary runs")
-}
-
-fn config(text: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("sources.toml"), text).unwrap();
-    dir
-}
+use bin_common::{config, scatter};
 
 fn text(b: &[u8]) -> String {
     String::from_utf8(b.to_vec()).unwrap()

@@ -1,17 +1,8 @@
 //! `--record FILE` through the real binary: one JSON line per gather, appended.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod bin_common;
 
-fn scatter(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scatter"))
-        .current_dir(dir)
-        .args(args)
-        .arg("--log-file")
-        .arg(dir.join("scatter.log"))
-        .output()
-        .expect("the binary runs")
-}
+use bin_common::scatter;
 
 const CONFIG: &str = r#"
 query = "q"

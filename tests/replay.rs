@@ -1,25 +1,14 @@
 //! `scatter replay` through the real binary: a run recorded with `--record`, replayed under
 //! its own limits and under others.
 
+mod bin_common;
+
+use bin_common::{scatter, stderr};
+
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn scatter(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scatter"))
-        .current_dir(dir)
-        .args(args)
-        .arg("--log-file")
-        .arg(dir.join("scatter.log"))
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 const CONFIG: &str = r#"
 query = "q"

@@ -3,51 +3,17 @@
 //! replayed run (states, timeline), `r` replays it again, `q` quits with 0. Skips, saying
 //! why, when tmux is not installed.
 
+mod tmux_common;
+
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// A tmux server of our own (`-L`), killed when the test ends, pass or fail.
-struct Tmux {
-    socket: String,
-}
+use tmux_common::Tmux;
 
-impl Tmux {
-    fn cmd(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits until the screen satisfies `ok`; panics with the last screen after 10 s.
-    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.cmd(&["capture-pane", "-p", "-t", "e2e"]);
-            if ok(&screen) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
+/// How long a screen may take to show what a test waits for.
+const WAIT: Duration = Duration::from_secs(10);
 
 fn record(dir: &Path) {
     let mut config =
@@ -69,37 +35,17 @@ fn record(dir: &Path) {
 
 /// `scatter ARGS` in `dir` in a tmux pane; the exit status is written to `dir/status`.
 fn start(dir: &Path, name: &str, args: &str) -> Option<Tmux> {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("skipped: tmux is not installed (apt-get install tmux)");
-        return None;
-    }
     let script = format!(
         "cd {} && {} {args} --log-file log; echo \"exit=$?\" > status; sleep 60",
         dir.display(),
         env!("CARGO_BIN_EXE_scatter"),
     );
-    let tmux = Tmux {
-        socket: format!("scatter-{name}-{}", std::process::id()),
-    };
-    tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "140",
-        "-y",
-        "45",
-        "sh",
-        "-c",
-        &script,
-    ]);
-    Some(tmux)
+    Tmux::start(name, &script)
 }
 
 /// Quits with `q` and checks the exit status is 0.
 fn quit(tmux: &Tmux, dir: &Path) {
-    tmux.cmd(&["send-keys", "-t", "e2e", "q"]);
+    tmux.keys(&["q"]);
     let status = dir.join("status");
     let start = Instant::now();
     while std::fs::read_to_string(&status).is_err() {
@@ -121,7 +67,7 @@ fn the_dashboard_records_every_run_of_watch_mode() {
     let Some(tmux) = start(dir.path(), "record", "--record dash.jsonl --watch 300ms") else {
         return;
     };
-    tmux.wait_for("a third run", |s| s.contains("run 3 ·"));
+    tmux.wait_for("a third run", WAIT, |s| s.contains("run 3 ·"));
     quit(&tmux, dir.path());
     let text = std::fs::read_to_string(dir.path().join("dash.jsonl")).unwrap();
     let generations: Vec<u64> = text
@@ -154,7 +100,7 @@ fn replay_opens_the_dashboard_on_the_replayed_run() {
     let done = |run: &'static str| {
         move |s: &str| s.contains(run) && s.contains("✓ ok 2") && s.contains("timed out 1")
     };
-    let screen = tmux.wait_for("the replayed run", done("run 1 ·"));
+    let screen = tmux.wait_for("the replayed run", WAIT, done("run 1 ·"));
     assert!(screen.contains("replay of run 1 of rec.jsonl"), "{screen}");
     assert!(screen.contains("timeline"), "{screen}");
     // One at a time: s10 and s40 end by 50 ms; s160 starts there and the deadline cuts it.
@@ -166,7 +112,7 @@ fn replay_opens_the_dashboard_on_the_replayed_run() {
     };
     assert!(row(&screen, "s10").contains("ok"), "{screen}");
     assert!(row(&screen, "s160").contains("deadline 100ms"), "{screen}");
-    tmux.cmd(&["send-keys", "-t", "e2e", "r"]);
-    tmux.wait_for("the second replay", done("run 2 ·"));
+    tmux.keys(&["r"]);
+    tmux.wait_for("the second replay", WAIT, done("run 2 ·"));
     quit(&tmux, dir.path());
 }

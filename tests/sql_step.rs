@@ -1,26 +1,16 @@
 //! The SQL step through the real binary: `--sql` and `[merge] sql` over file sources with
 //! known rows, the `sql` object of the JSON output, the exit codes of each error path.
 
+mod bin_common;
+
+use bin_common::{json, scatter, stderr};
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn scatter(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scatter"))
-        .current_dir(dir)
-        .args(args)
-        .arg("--log-file")
-        .arg(dir.join("scatter.log"))
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}\n{}", String::from_utf8_lossy(&o.stdout), stderr(o)))
+/// `scatter ARGS --only shard --sql SQL` in `dir`: the SQL over the shards alone.
+fn over_shards(dir: &Path, args: &[&str], sql: &str) -> Output {
+    scatter(dir, &[args, &["--only", "shard", "--sql", sql]].concat())
 }
 
 /// Two shards of products (3 and 4 rows), a catalog and an inventory, and `extra` config.
@@ -55,10 +45,7 @@ const PER_TYPE: &str = "SELECT type, count(*) AS n, sum(price) AS total, avg(pri
 #[test]
 fn a_group_by_over_shards_sums_their_rows_and_says_what_it_covers() {
     let dir = shop("");
-    let out = scatter(
-        dir.path(),
-        &["--format", "json", "--only", "shard", "--sql", PER_TYPE],
-    );
+    let out = over_shards(dir.path(), &["--format", "json"], PER_TYPE);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v = json(&out);
     assert_eq!(
@@ -94,10 +81,7 @@ fn a_partial_gather_still_runs_the_step_and_is_labelled_partial() {
          error = \"connection refused\"\ntags = [\"shard\"]\n",
     );
     let sql = "SELECT count(*) AS n FROM results";
-    let out = scatter(
-        dir.path(),
-        &["--format", "json", "--only", "shard", "--sql", sql],
-    );
+    let out = over_shards(dir.path(), &["--format", "json"], sql);
     assert_eq!(out.status.code(), Some(3), "partial: {}", stderr(&out));
     let v = json(&out);
     assert_eq!(v["rows"], serde_json::json!([{"n": 7}]));
@@ -170,16 +154,10 @@ fn statements_that_write_are_refused_at_start_up() {
 #[test]
 fn sql_failing_at_run_time_fails_the_result_not_the_sources() {
     let dir = shop("");
-    let out = scatter(
+    let out = over_shards(
         dir.path(),
-        &[
-            "--format",
-            "json",
-            "--only",
-            "shard",
-            "--sql",
-            "SELECT nope FROM results",
-        ],
+        &["--format", "json"],
+        "SELECT nope FROM results",
     );
     assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
     let v = json(&out);
@@ -196,16 +174,7 @@ fn sql_failing_at_run_time_fails_the_result_not_the_sources() {
     assert!(error.contains("nope"), "{error}");
     let err = stderr(&out);
     assert!(err.contains("sql: failed, no result: "), "{err}");
-    let zero = scatter(
-        dir.path(),
-        &[
-            "--once",
-            "--only",
-            "shard",
-            "--sql",
-            "SELECT count(*) / 0 FROM results",
-        ],
-    );
+    let zero = over_shards(dir.path(), &["--once"], "SELECT count(*) / 0 FROM results");
     assert_eq!(zero.status.code(), Some(5));
     assert!(
         stderr(&zero).to_lowercase().contains("divide by zero"),
@@ -217,16 +186,10 @@ fn sql_failing_at_run_time_fails_the_result_not_the_sources() {
 #[test]
 fn merge_sort_and_limit_still_shape_results() {
     let dir = shop("[merge]\nsort = [\"-price\"]\nlimit = 2\n");
-    let out = scatter(
+    let out = over_shards(
         dir.path(),
-        &[
-            "--format",
-            "csv",
-            "--only",
-            "shard",
-            "--sql",
-            "SELECT price, _source FROM results",
-        ],
+        &["--format", "csv"],
+        "SELECT price, _source FROM results",
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(

@@ -5,61 +5,12 @@
 
 mod common;
 mod db_common;
+mod tmux_common;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// A tmux server of our own (`-L`), killed when the test ends, pass or fail.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn cmd(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn capture(&self) -> String {
-        self.cmd(&["capture-pane", "-p", "-t", "e2e"])
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
-        args.extend_from_slice(keys);
-        self.cmd(&args);
-    }
-
-    /// Waits until the screen satisfies `ok`; panics with the last screen after `limit`.
-    fn wait_for(&self, what: &str, limit: Duration, ok: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.capture();
-            if ok(&screen) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < limit,
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
+use tmux_common::Tmux;
 
 /// The prices in the results table, top to bottom (nulls, shown as `-`, skipped).
 fn prices(screen: &str) -> Vec<f64> {
@@ -104,10 +55,6 @@ impl Session {
 
     /// The binary on `config`, run in `root`; `None` (after saying why) without tmux.
     fn start_with(name: &str, root: &Path, config: &str) -> Option<Self> {
-        if Command::new("tmux").arg("-V").output().is_err() {
-            eprintln!("skipped: tmux is not installed (apt-get install tmux)");
-            return None;
-        }
         let root = root.display();
         let bin = env!("CARGO_BIN_EXE_scatter");
         let dir = tempfile::tempdir().unwrap();
@@ -121,22 +68,7 @@ impl Session {
             status = status.display(),
             stty = stty.display(),
         );
-        let tmux = Tmux {
-            socket: format!("scatter-{name}-{}", std::process::id()),
-        };
-        tmux.cmd(&[
-            "new-session",
-            "-d",
-            "-s",
-            "e2e",
-            "-x",
-            "140",
-            "-y",
-            "45",
-            "sh",
-            "-c",
-            &script,
-        ]);
+        let tmux = Tmux::start(name, &script)?;
         Some(Self {
             tmux,
             status,

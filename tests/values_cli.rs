@@ -1,28 +1,11 @@
 //! Values on their way through the real binary: null spellings in CSV, timestamps with their
 //! zone, and what JSON cannot hold.
 
+mod bin_common;
+
+use bin_common::{dir_with, scatter};
+
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn scatter(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scatter"))
-        .current_dir(dir)
-        .args(args)
-        .arg("--log-file")
-        .arg(dir.join("scatter.log"))
-        .output()
-        .expect("the binary runs")
-}
-
-/// A temp dir holding `sources.toml` with `config` and each `(name, text)` file.
-fn dir_with(config: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("sources.toml"), config).unwrap();
-    for (name, text) in files {
-        std::fs::write(dir.path().join(name), text).unwrap();
-    }
-    dir
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).unwrap()

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use super::file::Limits;
 use super::schedule::{Fate, Run, Schedule};
 use super::{Replay, schedule::TIMER_GRAIN};
+use crate::display;
 
 /// Sources listed one by one in the text: all of them up to this many, else only those whose
 /// state or start changed, up to this many.
@@ -77,7 +78,7 @@ pub fn json(r: &Replay) -> Value {
         "unknown": names(&|_, b| matches!(b.fate, Fate::Unknown { .. })),
         "not_hedged": r.unhedged.iter().map(|(i, why)| json!({
             "name": r.recorded.sources[*i].name,
-            "why": why,
+            "why": why.to_string(),
         })).collect::<Vec<_>>(),
     })
 }
@@ -194,13 +195,18 @@ pub fn text(r: &Replay) -> String {
     ];
     let width = rows
         .iter()
-        .map(|(_, a, _)| a.chars().count())
+        .map(|(_, a, _)| display::width(a))
         .max()
         .unwrap_or(0)
         + 2;
-    let _ = writeln!(s, "  {:12} {:width$} replayed", "", "recorded");
+    let _ = writeln!(
+        s,
+        "  {:12} {} replayed",
+        "",
+        display::pad("recorded", width, false)
+    );
     for (label, a, b) in rows {
-        let _ = writeln!(s, "  {label:12} {a:width$} {b}");
+        let _ = writeln!(s, "  {label:12} {} {b}", display::pad(&a, width, false));
     }
     changes(&mut s, r);
     sources(&mut s, r);

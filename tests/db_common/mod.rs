@@ -9,6 +9,7 @@
 )]
 
 pub mod proxy;
+pub mod server;
 pub mod slow;
 
 use std::path::Path;
