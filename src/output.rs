@@ -4,6 +4,7 @@
 mod list;
 mod parquet;
 mod progress;
+mod rows;
 mod summary;
 mod table;
 
@@ -106,18 +107,8 @@ pub fn write_result(
     };
     match format {
         Format::Json => write_json(out, query, result, merged, sql, batch),
-        Format::Ndjson => {
-            let mut w = arrow_json::WriterBuilder::new()
-                .with_explicit_nulls(true)
-                .build::<_, arrow_json::writer::LineDelimited>(&mut *out);
-            w.write(batch).map_err(io::Error::other)?;
-            w.finish().map_err(io::Error::other)
-        }
-        Format::Csv => arrow_csv::WriterBuilder::new()
-            .with_header(true)
-            .build(&mut *out)
-            .write(batch)
-            .map_err(io::Error::other),
+        Format::Ndjson => rows::write(out, batch, rows::Rows::Ndjson),
+        Format::Csv => rows::write(out, batch, rows::Rows::Csv),
         Format::Table => table::write(out, batch),
         Format::Parquet => parquet::write(out, batch),
     }
@@ -153,13 +144,7 @@ fn write_json(
     let head = serde_json::to_string(&head).map_err(io::Error::other)?;
     out.write_all(&head.as_bytes()[..head.len() - 1])?;
     out.write_all(b",\"rows\":")?;
-    {
-        let mut w = arrow_json::WriterBuilder::new()
-            .with_explicit_nulls(true)
-            .build::<_, arrow_json::writer::JsonArray>(&mut *out);
-        w.write(batch).map_err(io::Error::other)?;
-        w.finish().map_err(io::Error::other)?;
-    }
+    rows::write(out, batch, rows::Rows::JsonArray)?;
     let total = match sql {
         Some(_) => batch.num_rows(),
         None => merged.map_or(0, |m| m.total),
