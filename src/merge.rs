@@ -291,7 +291,9 @@ fn gather_sorted(
 }
 
 /// Gathers `pairs` (part, row) from `parts`, one column per thread at a time: the columns are
-/// independent and gathering is memory-bound random access, so the cores split it well.
+/// independent and gathering is memory-bound random access, so the cores split it well. Each
+/// thread takes the next column left, variable-width ones (the slowest) first, so that no
+/// core is left with two slow columns at the end.
 fn interleave_columns(
     data: &SchemaRef,
     parts: &[RecordBatch],
@@ -304,25 +306,30 @@ fn interleave_columns(
         arrow_select::interleave::interleave(&arrays, pairs)
     };
     let n = data.fields().len();
-    let columns: Vec<Result<ArrayRef, ArrowError>> = std::thread::scope(|scope| {
+    let mut queue: Vec<usize> = (0..n).collect();
+    queue.sort_by_key(|&i| data.field(i).data_type().primitive_width().is_some());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let take = || {
+        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        queue.get(k).copied()
+    };
+    let mut columns: Vec<(usize, Result<ArrayRef, ArrowError>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads.min(n))
-            .map(|t| {
-                scope.spawn(move || {
-                    (t..n)
-                        .step_by(threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    std::iter::from_fn(take)
                         .map(|i| (i, gather(i)))
                         .collect::<Vec<_>>()
                 })
             })
             .collect();
-        let mut out: Vec<_> = workers
+        workers
             .into_iter()
             .flat_map(|w| w.join().expect("gathering does not panic"))
-            .collect();
-        out.sort_by_key(|(i, _)| *i);
-        out.into_iter().map(|(_, c)| c).collect()
+            .collect()
     });
-    columns.into_iter().collect()
+    columns.sort_by_key(|(i, _)| *i);
+    columns.into_iter().map(|(_, c)| c).collect()
 }
 
 /// Keeps the first row of each group of rows equal on `keys`.

@@ -117,7 +117,8 @@ fn encode_whole(out: &mut dyn Write, batch: &RecordBatch, rows: Rows) -> io::Res
 /// JSON rows each followed by `,` (a JSON row never holds a raw newline, so the NDJSON line
 /// ends are exactly the places between rows).
 fn encode_chunk(chunk: &RecordBatch, rows: Rows, is_first: bool) -> Result<Vec<u8>, ArrowError> {
-    let mut buf = Vec::with_capacity(chunk.get_array_memory_size());
+    // A guess at the chunk's size; the memory size of a slice is that of the whole batch.
+    let mut buf = Vec::with_capacity(chunk.num_rows() * chunk.num_columns() * 12);
     match rows {
         Rows::Ndjson | Rows::JsonArray => {
             let mut w = json_builder().build::<_, arrow_json::writer::LineDelimited>(&mut buf);
