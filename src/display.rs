@@ -66,6 +66,21 @@ pub fn pad(text: &str, columns: usize, right: bool) -> String {
     if right { fill + &cut } else { cut + &fill }
 }
 
+/// `text` on one line: its lines joined by one space, each trimmed, empty ones left out. For a
+/// message shown on a single line (the footer), where a line break would be lost and the words
+/// on either side of it run together.
+#[must_use]
+pub fn one_line(text: String) -> String {
+    if !text.contains(['\n', '\r']) {
+        return text;
+    }
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// A line of exactly `columns` columns of spaces with each `(column, label)` written at its
 /// column, moved left when it would run past the end; a later label overwrites an earlier
 /// one where they meet. For axis tick labels (`0`, the middle, the end).
@@ -104,6 +119,15 @@ pub fn place(columns: usize, labels: &[(usize, &str)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_on_one_line_keeps_a_space_where_its_lines_broke() {
+        assert_eq!(one_line("plain".into()), "plain");
+        assert_eq!(
+            one_line("No field named nope.\nValid fields are a, b.\r\n\n  x ".into()),
+            "No field named nope. Valid fields are a, b. x"
+        );
+    }
 
     #[test]
     fn wide_and_zero_width_characters_take_their_columns() {

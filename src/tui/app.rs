@@ -403,7 +403,7 @@ impl App {
 
     fn post(&mut self, text: String) {
         self.notice = Some(Notice {
-            text,
+            text: crate::display::one_line(text),
             is_error: false,
             at: self.now,
         });
@@ -411,7 +411,7 @@ impl App {
 
     fn post_error(&mut self, text: String) {
         self.notice = Some(Notice {
-            text,
+            text: crate::display::one_line(text),
             is_error: true,
             at: self.now,
         });
