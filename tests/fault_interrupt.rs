@@ -15,6 +15,7 @@ use db_common::{config, first_int, outcome, running, unique};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use scatter::engine::{self, Plan};
+use scatter::event::EventKind;
 use scatter::source::{CancelReason, Outcome};
 use tokio::sync::mpsc;
 
@@ -190,14 +191,34 @@ async fn a_rerun_supersedes_the_running_gather_and_stops_its_statements() {
         healthy("calm"),
     ));
     let plan = Arc::new(Plan::new(&cfg));
-    let (events_tx, mut events_rx) = mpsc::channel(engine::EVENT_CHANNEL);
-    tokio::spawn(async move { while events_rx.recv().await.is_some() {} });
+    let (events_tx, mut events_rx) = mpsc::channel::<scatter::event::Event>(engine::EVENT_CHANNEL);
+    // The event drain -> the test: `calm` of the first gather has finished. Closed (dropped)
+    // once sent; the drain runs on until both gathers' senders are gone.
+    let (calm_tx, calm_rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let mut calm_tx = Some(calm_tx);
+        while let Some(event) = events_rx.recv().await {
+            if event.generation == 1
+                && let EventKind::Finished { report, .. } = &event.kind
+                && report.name == "calm"
+                && let Some(tx) = calm_tx.take()
+            {
+                let _ = tx.send(());
+            }
+        }
+    });
     let first = engine::spawn(Arc::clone(&plan), 1, events_tx.clone());
     let both = db_common::eventually(Duration::from_secs(8), async || {
         running(&pg, &my, markers).await == (1, 1)
     })
     .await;
     assert!(both, "both sleeps reach their servers");
+    // The servers can be quicker than `calm`'s 20 ms: supersede only once it is done, so that
+    // it is the one source the cancel does not touch.
+    tokio::time::timeout(Duration::from_secs(5), calm_rx)
+        .await
+        .expect("calm finishes")
+        .expect("the drain reports it");
 
     // The re-run, as the dashboard does it: the old gather cancelled, a new one on the same
     // sources (so the same session pools) with the edited queries.
