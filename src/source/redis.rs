@@ -27,7 +27,7 @@ use super::{BATCH_ROWS, Request, RowSink, SourceError, redact};
 use crate::value::{BatchBuilder, Cell};
 use errors::clean;
 pub use query::RedisQuery;
-use rows::{HashRow, KEY_COLUMN, hash_batch, json_row};
+use rows::{HashRow, KEY_COLUMN, OWN_KEY_WARNING, hash_batch, json_row};
 use scan::Scan;
 
 /// Keys asked for per `SCAN` call (`COUNT`): about a millisecond of server time per page, and
@@ -208,6 +208,9 @@ impl Redis {
                     .map(|(f, v)| (text(f), text(v)))
                     .collect();
                 // An empty reply: the key was deleted between SCAN and HGETALL.
+                if fields.iter().any(|(f, _)| f == KEY_COLUMN) {
+                    sink.warn(OWN_KEY_WARNING);
+                }
                 if !fields.is_empty() {
                     pending.push(HashRow {
                         key: String::from_utf8_lossy(key).into_owned(),
@@ -249,9 +252,12 @@ impl Redis {
             for (key, value) in keys.iter().zip(values) {
                 // `None`: deleted between SCAN and MGET.
                 if let Some(value) = value {
-                    let (row, is_object) = json_row(&String::from_utf8_lossy(key), &value);
-                    rows.push(row);
-                    not_objects += usize::from(!is_object);
+                    let parsed = json_row(&String::from_utf8_lossy(key), &value);
+                    if parsed.renamed_key {
+                        sink.warn(OWN_KEY_WARNING);
+                    }
+                    rows.push(parsed.row);
+                    not_objects += usize::from(!parsed.is_object);
                 }
             }
             if rows.len() >= BATCH_ROWS {

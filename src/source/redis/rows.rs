@@ -14,6 +14,25 @@ pub const KEY_COLUMN: &str = "_key";
 /// `_key` and this): such values are shown, not dropped.
 pub const PROBLEM_COLUMN: &str = "_error";
 
+/// The warning for a value with a field of its own named [`KEY_COLUMN`], which is kept under
+/// another name (`_key_2`, or the next free `_key_N`).
+pub const OWN_KEY_WARNING: &str = "a value has a field of its own named \"_key\", the column of \
+                                   the key's name: it is kept as \"_key_2\" (or the next free \
+                                   \"_key_N\")";
+
+/// The name a value's own `_key` field takes: `_key_2`, or the first `_key_N` that `is_taken`
+/// says the value does not use already.
+fn own_key_name(is_taken: impl Fn(&str) -> bool) -> String {
+    let mut n = 2;
+    loop {
+        let name = format!("{KEY_COLUMN}_{n}");
+        if !is_taken(&name) {
+            return name;
+        }
+        n += 1;
+    }
+}
+
 /// Characters of a bad value quoted in [`PROBLEM_COLUMN`].
 const QUOTED_CHARS: usize = 60;
 
@@ -98,7 +117,11 @@ pub fn hash_batch(rows: &[HashRow]) -> RecordBatch {
                 Numeric::Float => value.parse().map_or(Cell::Null, Cell::Float),
                 Numeric::Text => Cell::Text(value.clone()),
             };
-            let col = b.column(field);
+            let col = if field == KEY_COLUMN {
+                b.column(&own_key_name(|n| row.fields.iter().any(|(f, _)| f == n)))
+            } else {
+                b.column(field)
+            };
             b.set(col, cell);
         }
         b.end_row();
@@ -106,20 +129,39 @@ pub fn hash_batch(rows: &[HashRow]) -> RecordBatch {
     b.finish()
 }
 
-/// The row for string key `key` holding `value`: `_key` and the JSON object's fields, or,
-/// when the value is not a JSON object, `_key` and `_error` saying why. The second item says
-/// whether the value was a JSON object. The rows are typed as every JSON source's are
-/// ([`json_rows`](crate::source::data::json_rows)).
-pub fn json_row(key: &str, value: &[u8]) -> (Value, bool) {
+/// One `GET` value as a row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonRow {
+    /// `_key` and the JSON object's fields, or, when the value is not a JSON object, `_key`
+    /// and `_error` saying why. Typed later as every JSON source's rows are
+    /// ([`json_rows`](crate::source::data::json_rows)).
+    pub row: Value,
+    /// The value was a JSON object.
+    pub is_object: bool,
+    /// The object had a field named `_key` of its own, kept under another name
+    /// ([`OWN_KEY_WARNING`]).
+    pub renamed_key: bool,
+}
+
+/// The row for string key `key` holding `value`.
+pub fn json_row(key: &str, value: &[u8]) -> JsonRow {
     let mut row = Map::new();
     row.insert(KEY_COLUMN.to_owned(), Value::String(key.to_owned()));
     let parsed = serde_json::from_slice::<Value>(value);
-    if let Ok(Value::Object(fields)) = parsed {
-        for (name, v) in fields {
-            // `_key` is the key's name; a field of that name does not replace it.
-            row.entry(name).or_insert(v);
+    if let Ok(Value::Object(mut fields)) = parsed {
+        // `_key` is the key's name: a field of that name is kept under another.
+        let own = fields.remove(KEY_COLUMN);
+        let renamed_key = own.is_some();
+        if let Some(own) = own {
+            let name = own_key_name(|n| fields.contains_key(n));
+            row.insert(name, own);
         }
-        return (Value::Object(row), true);
+        row.extend(fields);
+        return JsonRow {
+            row: Value::Object(row),
+            is_object: true,
+            renamed_key,
+        };
     }
     let what = match &parsed {
         Ok(v) => format!("not a JSON object but {}", json_kind(v)),
@@ -134,7 +176,11 @@ pub fn json_row(key: &str, value: &[u8]) -> (Value, bool) {
         PROBLEM_COLUMN.to_owned(),
         Value::String(format!("{what}: {quoted}")),
     );
-    (Value::Object(row), false)
+    JsonRow {
+        row: Value::Object(row),
+        is_object: false,
+        renamed_key: false,
+    }
 }
 
 #[cfg(test)]
@@ -208,15 +254,18 @@ mod tests {
 
     #[test]
     fn json_values_that_are_not_objects_are_shown_with_the_reason() {
-        let (rows, objects): (Vec<Value>, Vec<bool>) = [
+        let parsed: Vec<JsonRow> = [
             ("doc:1", &br#"{"sku": "A", "price": 2.5, "_key": "x"}"#[..]),
             ("doc:2", b"[1, 2]"),
             ("doc:3", b"hello world"),
         ]
         .into_iter()
         .map(|(k, v)| json_row(k, v))
-        .unzip();
+        .collect();
+        let objects: Vec<bool> = parsed.iter().map(|r| r.is_object).collect();
         assert_eq!(objects, [true, false, false]);
+        assert!(parsed[0].renamed_key && !parsed[1].renamed_key);
+        let rows: Vec<Value> = parsed.into_iter().map(|r| r.row).collect();
         let mut batches = Vec::new();
         crate::source::data::json_rows(&rows, &mut |b| {
             batches.push(b);
@@ -238,6 +287,31 @@ mod tests {
         );
         let key = batch.column_by_name(KEY_COLUMN).unwrap().as_string::<i32>();
         assert_eq!(key.value(0), "doc:1");
+        let own = batch.column_by_name("_key_2").unwrap().as_string::<i32>();
+        assert_eq!(own.value(0), "x", "the value's own _key is kept");
         assert_eq!(batch.column_by_name("price").unwrap().null_count(), 2);
+    }
+
+    #[test]
+    fn a_hash_field_named_key_is_kept_beside_the_key() {
+        let batch = hash_batch(&[
+            row("h:1", &[("_key", "mine"), ("_key_2", "taken")]),
+            row("h:2", &[("_key", "other")]),
+        ]);
+        let column = |name: &str| -> Vec<Option<String>> {
+            batch
+                .column_by_name(name)
+                .unwrap()
+                .as_string::<i32>()
+                .iter()
+                .map(|v| v.map(str::to_owned))
+                .collect()
+        };
+        assert_eq!(column("_key"), [Some("h:1".into()), Some("h:2".into())]);
+        assert_eq!(
+            column("_key_2"),
+            [Some("taken".into()), Some("other".into())]
+        );
+        assert_eq!(column("_key_3"), [Some("mine".into()), None]);
     }
 }
