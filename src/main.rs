@@ -136,22 +136,39 @@ fn replay(args: &ReplayArgs) -> ExitCode {
     }
 }
 
+/// Why `--once` has nowhere to write.
+#[derive(Debug, thiserror::Error)]
+enum OutputError {
+    /// `--output FILE` could not be created.
+    #[error("--output: cannot create {}: {source}", path.display())]
+    Create {
+        /// The file asked for.
+        path: std::path::PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Parquet asked for on a terminal.
+    #[error(
+        "--format parquet: stdout is a terminal; write to a file with --output FILE or pipe it"
+    )]
+    ParquetToTerminal,
+}
+
 /// Where `--once` writes: `--output FILE`, else stdout, block-buffered (stdout is
 /// line-buffered by default: one write per NDJSON row). Parquet is not written to a terminal.
-fn output(cli: &Cli, format: output::Format) -> Result<Box<dyn Write>, String> {
+fn output(cli: &Cli, format: output::Format) -> Result<Box<dyn Write>, OutputError> {
     if let Some(path) = &cli.output {
-        let file = std::fs::File::create(path)
-            .map_err(|e| format!("--output: cannot create {}: {e}", path.display()))?;
+        let file = std::fs::File::create(path).map_err(|source| OutputError::Create {
+            path: path.clone(),
+            source,
+        })?;
         return Ok(Box::new(std::io::BufWriter::with_capacity(
             STDOUT_BUFFER,
             file,
         )));
     }
     if format == output::Format::Parquet && std::io::stdout().is_terminal() {
-        return Err(
-            "--format parquet: stdout is a terminal; write to a file with --output FILE or pipe it"
-                .to_owned(),
-        );
+        return Err(OutputError::ParquetToTerminal);
     }
     Ok(Box::new(std::io::BufWriter::with_capacity(
         STDOUT_BUFFER,

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{Config, KindSpec};
+use crate::config::{Config, ConfigError, KindSpec};
 
 fn env(name: &str) -> Option<String> {
     (name == "PW").then(|| "s3cret".to_owned())
@@ -30,12 +30,14 @@ impl Dir {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 
-    fn parse(&self, text: &str) -> Result<Config, String> {
-        let path = self.0.path().join("sources.toml");
-        Config::parse(&path, text, &env).map_err(|e| {
-            let dir = format!("{}/", self.0.path().display());
-            e.to_string().replace(&dir, "")
-        })
+    fn parse(&self, text: &str) -> Result<Config, ConfigError> {
+        Config::parse(&self.0.path().join("sources.toml"), text, &env)
+    }
+
+    /// `e`'s message with this directory's path left out, as the tables of cases write it.
+    fn message(&self, e: &ConfigError) -> String {
+        let dir = format!("{}/", self.0.path().display());
+        e.to_string().replace(&dir, "")
     }
 }
 
@@ -277,7 +279,7 @@ fn fleet_errors_name_file_line_and_expansion() {
         ),
     ];
     for (text, want) in cases {
-        let got = dir.parse(text).expect_err(text);
+        let got = dir.message(&dir.parse(text).expect_err(text));
         assert!(
             got.starts_with(want),
             "for {text:?}\n got: {got}\nwant: {want}"
