@@ -3,7 +3,7 @@
 
 mod bin_common;
 
-use bin_common::{json, scatter, stderr};
+use bin_common::{json, scatter, stderr, stdout};
 
 use std::path::Path;
 use std::process::Output;
@@ -105,10 +105,7 @@ fn a_join_across_two_kinds_of_source() {
     );
     let out = scatter(dir.path(), &["--format", "csv", "--only", "shop"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
-        "model,stock\nAlpha,2\nGamma,7\n"
-    );
+    assert_eq!(stdout(&out), "model,stock\nAlpha,2\nGamma,7\n");
 }
 
 #[test]
@@ -192,10 +189,7 @@ fn merge_sort_and_limit_still_shape_results() {
         "SELECT price, _source FROM results",
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
-        "price,_source\n300,shard-a\n200,shard-b\n"
-    );
+    assert_eq!(stdout(&out), "price,_source\n300,shard-a\n200,shard-b\n");
 }
 
 #[test]

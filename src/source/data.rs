@@ -6,7 +6,6 @@
 
 use arrow_array::RecordBatch;
 use arrow_schema::{ArrowError, Schema};
-use tokio::sync::mpsc;
 
 use super::{BATCH_ROWS, RowSink, SourceError};
 use crate::config::DataFormat;
@@ -117,47 +116,41 @@ pub async fn push_parsed(
     nulls: &Nulls,
     sink: &mut RowSink,
 ) -> Result<(), SourceError> {
-    // Parser thread -> this future. Small: the parser runs at most a few batches ahead.
-    // Dropping the receiver (cancel, cap) makes the parser's next send fail, which stops it.
-    let (batch_tx, mut batch_rx) = mpsc::channel::<RecordBatch>(4);
     let nulls = nulls.clone();
-    let parser = tokio::task::spawn_blocking(move || {
-        parse(&bytes, format, &nulls, |batch| {
-            batch_tx.blocking_send(batch).is_ok()
-        })
-    });
-    while let Some(batch) = batch_rx.recv().await {
-        sink.push(batch)?;
-    }
-    parser
-        .await
-        .map_err(|e| SourceError::Failed(format!("parser failed: {e}")))?
+    super::sink::push_blocking(sink, "parser", move |each| {
+        parse(&bytes, format, &nulls, each)
+    })
+    .await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn rows(bytes: &str, format: DataFormat) -> Result<usize, String> {
+    fn rows(bytes: &str, format: DataFormat) -> Result<usize, SourceError> {
         let mut n = 0;
         parse(bytes.as_bytes(), format, &Nulls::default(), |b| {
             n += b.num_rows();
             true
-        })
-        .map_err(|e| e.to_string())?;
+        })?;
         Ok(n)
+    }
+
+    /// Why `bytes` do not parse as `format`, as the source's error says it.
+    fn why(bytes: &str, format: DataFormat) -> String {
+        rows(bytes, format).unwrap_err().to_string()
     }
 
     #[test]
     fn formats_parse() {
-        assert_eq!(rows("a,b\n1,x\n2,y\n", DataFormat::Csv), Ok(2));
+        assert_eq!(rows("a,b\n1,x\n2,y\n", DataFormat::Csv).unwrap(), 2);
         assert_eq!(
-            rows("[{\"a\":1},{\"a\":2.5,\"b\":\"x\"}]", DataFormat::Json),
-            Ok(2)
+            rows("[{\"a\":1},{\"a\":2.5,\"b\":\"x\"}]", DataFormat::Json).unwrap(),
+            2
         );
         assert_eq!(
-            rows("{\"a\":1}\n{\"a\":\"x\"}\n", DataFormat::Ndjson),
-            Ok(2)
+            rows("{\"a\":1}\n{\"a\":\"x\"}\n", DataFormat::Ndjson).unwrap(),
+            2
         );
     }
 
@@ -277,19 +270,19 @@ mod tests {
 
     #[test]
     fn malformed_inputs_say_what_is_wrong() {
-        let ragged = rows("a,b\n1,2\n3\n", DataFormat::Csv).unwrap_err();
+        let ragged = why("a,b\n1,2\n3\n", DataFormat::Csv);
         assert!(ragged.starts_with("CSV:"), "{ragged}");
-        let not_array = rows("{\"a\":1}", DataFormat::Json).unwrap_err();
+        let not_array = why("{\"a\":1}", DataFormat::Json);
         assert_eq!(
             not_array,
             "JSON: expected an array of objects at the document, found an object"
         );
-        let not_object = rows("[{\"a\":1}, 3]", DataFormat::Json).unwrap_err();
+        let not_object = why("[{\"a\":1}, 3]", DataFormat::Json);
         assert_eq!(
             not_object,
             "JSON: element 1 is a number, expected an object"
         );
-        let bad_line = rows("{\"a\":1}\n[1,2]\n", DataFormat::Ndjson).unwrap_err();
+        let bad_line = why("{\"a\":1}\n[1,2]\n", DataFormat::Ndjson);
         assert!(bad_line.starts_with("NDJSON:"), "{bad_line}");
     }
 }

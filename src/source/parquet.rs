@@ -11,7 +11,6 @@ use arrow_schema::Schema;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::schema::types::SchemaDescriptor;
-use tokio::sync::mpsc;
 
 use super::{BATCH_ROWS, RowSink, SourceError};
 use crate::merge::SOURCE_COLUMN;
@@ -25,20 +24,10 @@ pub async fn push_file(
     columns: Option<Arc<Columns>>,
     sink: &mut RowSink,
 ) -> Result<(), SourceError> {
-    // Reader thread -> this future; closing the receiver makes the next send fail, which stops
-    // the reader.
-    let (batch_tx, mut batch_rx) = mpsc::channel::<RecordBatch>(4);
-    let reader = tokio::task::spawn_blocking(move || {
-        read(&path, columns.as_deref(), &mut |batch| {
-            batch_tx.blocking_send(batch).is_ok()
-        })
-    });
-    while let Some(batch) = batch_rx.recv().await {
-        sink.push(batch)?;
-    }
-    reader
-        .await
-        .map_err(|e| SourceError::Failed(format!("parquet reader failed: {e}")))?
+    super::sink::push_blocking(sink, "parquet reader", move |each| {
+        read(&path, columns.as_deref(), each)
+    })
+    .await
 }
 
 /// Decodes the columns of `path` that `columns` wants, calling `each` per batch until it

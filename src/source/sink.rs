@@ -243,6 +243,30 @@ impl RowSink {
     }
 }
 
+/// Runs `produce` on a blocking thread and pushes the batches it hands over into `sink` as
+/// they come. The producer stops early when the sink refuses a batch (row cap) or this future
+/// is dropped: its next hand-over then returns `false`. `what` names it if its thread fails.
+pub async fn push_blocking(
+    sink: &mut RowSink,
+    what: &'static str,
+    produce: impl FnOnce(&mut dyn FnMut(RecordBatch) -> bool) -> Result<(), SourceError>
+    + Send
+    + 'static,
+) -> Result<(), SourceError> {
+    // Producer thread -> this future. Small: the producer runs at most a few batches ahead.
+    // Dropping the receiver (cancel, cap) makes the producer's next send fail, which stops it.
+    let (batch_tx, mut batch_rx) = mpsc::channel::<RecordBatch>(4);
+    let producer = tokio::task::spawn_blocking(move || {
+        produce(&mut |batch| batch_tx.blocking_send(batch).is_ok())
+    });
+    while let Some(batch) = batch_rx.recv().await {
+        sink.push(batch)?;
+    }
+    producer
+        .await
+        .map_err(|e| SourceError::Failed(format!("{what} failed: {e}")))?
+}
+
 #[cfg(test)]
 mod tests {
     use arrow_array::{ArrayRef, Int64Array};
