@@ -21,6 +21,8 @@
 //! - [`tui`]: the live dashboard: terminal guard and event loop, the `App` state changed only
 //!   by actions, the sorted/filtered table index, one render module per screen region.
 //! - [`logging`]: tracing to a file, never to the terminal.
+//! - [`program`]: the `scatter` binary's body: logging, command line, config, then the
+//!   dashboard, one headless gather or a replay; the exit code.
 //! - [`display`]: text in terminal columns (display width, cut, pad), for everything that
 //!   lines text up: the `table` output, the summary and the dashboard.
 //!
@@ -35,6 +37,7 @@ pub mod headless;
 pub mod logging;
 pub mod merge;
 pub mod output;
+pub mod program;
 pub mod record;
 pub mod replay;
 pub mod source;
