@@ -38,8 +38,12 @@ pub enum Cell {
     Text(String),
     /// Days since 1970-01-01.
     Date(i32),
-    /// Microseconds since the Unix epoch, UTC.
+    /// An instant: microseconds since the Unix epoch, UTC (`timestamptz`, MySQL `TIMESTAMP`,
+    /// a BSON date).
     Timestamp(i64),
+    /// A wall-clock time with no zone (SQL `timestamp`, MySQL `DATETIME`): microseconds since
+    /// 1970-01-01 00:00 on the same clock. It is not an instant and prints without a zone.
+    LocalTimestamp(i64),
     /// Raw bytes.
     Bytes(Vec<u8>),
 }
@@ -56,6 +60,7 @@ impl Cell {
             Self::Text(_) => DataType::Utf8,
             Self::Date(_) => DataType::Date32,
             Self::Timestamp(_) => DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into())),
+            Self::LocalTimestamp(_) => DataType::Timestamp(TimeUnit::Microsecond, None),
             Self::Bytes(_) => DataType::Binary,
         }
     }
@@ -73,6 +78,10 @@ impl Cell {
                 .map_or_else(|| d.to_string(), |t| t.date_naive().to_string()),
             Self::Timestamp(us) => chrono::DateTime::from_timestamp_micros(*us)
                 .map_or_else(|| us.to_string(), |t| t.to_rfc3339()),
+            Self::LocalTimestamp(us) => chrono::DateTime::from_timestamp_micros(*us).map_or_else(
+                || us.to_string(),
+                |t| t.naive_utc().format("%Y-%m-%dT%H:%M:%S%.f").to_string(),
+            ),
             Self::Bytes(b) => b.iter().fold(String::from("\\x"), |mut s, byte| {
                 let _ = write!(s, "{byte:02x}");
                 s
@@ -91,6 +100,7 @@ enum Column {
     Text(Vec<Option<String>>),
     Date(Vec<Option<i32>>),
     Timestamp(Vec<Option<i64>>),
+    LocalTimestamp(Vec<Option<i64>>),
     Bytes(Vec<Option<Vec<u8>>>),
 }
 
@@ -108,6 +118,7 @@ impl Column {
             Self::Text(v) => v.len(),
             Self::Date(v) => v.len(),
             Self::Timestamp(v) => v.len(),
+            Self::LocalTimestamp(v) => v.len(),
             Self::Bytes(v) => v.len(),
         }
     }
@@ -123,7 +134,8 @@ impl Column {
             (Self::Text(v), Cell::Text(s)) => v.push(Some(s)),
             (Self::Text(v), c) => v.push(c.to_text()),
             (Self::Date(v), Cell::Date(d)) => v.push(Some(d)),
-            (Self::Timestamp(v), Cell::Timestamp(t)) => v.push(Some(t)),
+            (Self::Timestamp(v), Cell::Timestamp(t))
+            | (Self::LocalTimestamp(v), Cell::LocalTimestamp(t)) => v.push(Some(t)),
             (Self::Bytes(v), Cell::Bytes(b)) => v.push(Some(b)),
             (col, Cell::Null) => col.push_null(),
             (col, cell) => {
@@ -145,7 +157,7 @@ impl Column {
             Self::Float(v) => v.push(None),
             Self::Text(v) => v.push(None),
             Self::Date(v) => v.push(None),
-            Self::Timestamp(v) => v.push(None),
+            Self::Timestamp(v) | Self::LocalTimestamp(v) => v.push(None),
             Self::Bytes(v) => v.push(None),
         }
     }
@@ -160,7 +172,8 @@ impl Column {
             (Self::Null(_), DataType::Int64) => Self::Int(vec![None; n]),
             (Self::Null(_), DataType::Float64) => Self::Float(vec![None; n]),
             (Self::Null(_), DataType::Date32) => Self::Date(vec![None; n]),
-            (Self::Null(_), DataType::Timestamp(..)) => Self::Timestamp(vec![None; n]),
+            (Self::Null(_), DataType::Timestamp(_, Some(_))) => Self::Timestamp(vec![None; n]),
+            (Self::Null(_), DataType::Timestamp(_, None)) => Self::LocalTimestamp(vec![None; n]),
             (Self::Null(_), DataType::Binary) => Self::Bytes(vec![None; n]),
             (Self::Int(v), DataType::Float64) => {
                 Self::Float(v.iter().map(|x| x.map(|i| i as f64)).collect())
@@ -180,6 +193,7 @@ impl Column {
             Self::Text(_) => Cell::Text(String::new()),
             Self::Date(_) => Cell::Date(0),
             Self::Timestamp(_) => Cell::Timestamp(0),
+            Self::LocalTimestamp(_) => Cell::LocalTimestamp(0),
             Self::Bytes(_) => Cell::Bytes(Vec::new()),
         })
     }
@@ -198,6 +212,7 @@ impl Column {
             Self::Text(v) => v.clone(),
             Self::Date(v) => map(v, Cell::Date),
             Self::Timestamp(v) => map(v, Cell::Timestamp),
+            Self::LocalTimestamp(v) => map(v, Cell::LocalTimestamp),
             Self::Bytes(v) => map(v, Cell::Bytes),
         }
     }
@@ -244,6 +259,11 @@ impl Column {
             Self::Timestamp(v) => build(
                 v,
                 TimestampMicrosecondBuilder::new().with_timezone(UTC),
+                arrow_array::builder::PrimitiveBuilder::append_option,
+            ),
+            Self::LocalTimestamp(v) => build(
+                v,
+                TimestampMicrosecondBuilder::new(),
                 arrow_array::builder::PrimitiveBuilder::append_option,
             ),
             Self::Bytes(v) => build(

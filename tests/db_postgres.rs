@@ -78,6 +78,7 @@ async fn typed_values_round_trip_into_the_merged_table() {
     assert_eq!(outcome(&result, "pg"), &Outcome::Ok);
     let merged = db_common::merged(&result, &cfg).batch;
     let ts = DataType::Timestamp(TimeUnit::Microsecond, Some("+00:00".into()));
+    let wall_clock = DataType::Timestamp(TimeUnit::Microsecond, None);
     let want = [
         ("id", DataType::Int64, "1"),
         ("small", DataType::Int64, "7"),
@@ -87,7 +88,7 @@ async fn typed_values_round_trip_into_the_merged_table() {
         ("name", DataType::Utf8, "Ünïcødé ✓ \"q\""),
         ("ok", DataType::Boolean, "true"),
         ("day", DataType::Date32, "2024-02-29"),
-        ("at", ts.clone(), "2024-02-29T12:00:00.250Z"),
+        ("at", wall_clock, "2024-02-29T12:00:00.250"),
         ("at_tz", ts, "2024-02-29T10:00:00Z"),
         ("doc", DataType::Utf8, "{\"k\": [1, 2]}"),
         ("raw", DataType::Binary, "00ff"),

@@ -4,7 +4,8 @@
 //! Each is made read-only with `SET SESSION TRANSACTION READ ONLY` (unless `--allow-writes`)
 //! and gets a server-side limit a little above the source's timeout: `max_statement_time` on
 //! MariaDB, `max_execution_time` on MySQL (which limits `SELECT` only). sqlx sets the session's
-//! `time_zone` to UTC, so `TIMESTAMP` values read as UTC.
+//! `time_zone` to UTC, so `TIMESTAMP` values read as instants in UTC; `DATETIME` is a wall-clock
+//! time and stays zoneless.
 //!
 //! A run sends the query as a plain `COM_QUERY`, whose rows come as text and are read by each
 //! column's declared type ([`text::Kind`]); only an empty result is prepared afterwards, to name
@@ -230,7 +231,8 @@ fn kind(name: &str) -> Kind {
         "FLOAT" | "DOUBLE" => Kind::Float,
         "DECIMAL" => Kind::Decimal,
         "DATE" => Kind::Date,
-        "DATETIME" | "TIMESTAMP" => Kind::Timestamp,
+        "DATETIME" => Kind::Timestamp,
+        "TIMESTAMP" => Kind::TimestampTz,
         "BINARY" | "VARBINARY" | "TINYBLOB" | "BLOB" | "MEDIUMBLOB" | "LONGBLOB" => {
             Kind::MaybeBytes
         }
@@ -307,7 +309,8 @@ mod tests {
             ("BOOLEAN", Kind::Bool),
             ("BIGINT UNSIGNED", Kind::Int),
             ("DECIMAL", Kind::Decimal),
-            ("TIMESTAMP", Kind::Timestamp),
+            ("TIMESTAMP", Kind::TimestampTz),
+            ("DATETIME", Kind::Timestamp),
             ("VARBINARY", Kind::MaybeBytes),
             ("BIT", Kind::Bytes),
             ("JSON", Kind::Text),

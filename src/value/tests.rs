@@ -2,7 +2,7 @@
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
-use arrow_schema::DataType;
+use arrow_schema::{DataType, TimeUnit};
 
 use super::*;
 
@@ -60,6 +60,7 @@ fn cells_widen_by_the_merge_rule() {
         Cell::Text("a".into()),
         Cell::Date(1),
         Cell::Timestamp(1),
+        Cell::LocalTimestamp(1),
         Cell::Bytes(vec![1]),
     ];
     for a in &cells {
@@ -72,4 +73,19 @@ fn cells_widen_by_the_merge_rule() {
             );
         }
     }
+}
+
+#[test]
+fn a_wall_clock_time_has_no_zone_and_reads_the_same_as_text() {
+    let at = Cell::LocalTimestamp(1_709_208_000_250_000);
+    let batch = build(&[&[("at", at.clone())], &[("at", Cell::Null)]]);
+    assert_eq!(
+        batch.schema().field(0).data_type(),
+        &DataType::Timestamp(TimeUnit::Microsecond, None)
+    );
+    let shown = arrow_cast::display::array_value_to_string(batch.column(0), 0).unwrap();
+    assert_eq!(shown, "2024-02-29T12:00:00.250");
+    assert_eq!(at.to_text().as_deref(), Some(shown.as_str()));
+    let mixed = build(&[&[("at", at)], &[("at", Cell::Timestamp(0))]]);
+    assert_eq!(mixed.schema().field(0).data_type(), &DataType::Utf8);
 }

@@ -32,9 +32,11 @@ pub enum Kind {
     Decimal,
     /// `YYYY-MM-DD`.
     Date,
-    /// `YYYY-MM-DD HH:MM:SS[.ffffff]`, no zone (read as UTC).
+    /// `YYYY-MM-DD HH:MM:SS[.ffffff]`, a wall-clock time with no zone (PostgreSQL `timestamp`,
+    /// MySQL `DATETIME`): kept zoneless.
     Timestamp,
-    /// A timestamp with a UTC offset (`+00`, `+05:30`).
+    /// An instant: a timestamp with its UTC offset (`+00`, `+05:30`), or without one from a
+    /// session set to UTC (MySQL `TIMESTAMP`).
     TimestampTz,
     /// PostgreSQL `bytea` in hex output (`\x0102`).
     HexBytes,
@@ -80,7 +82,8 @@ pub fn cell(kind: Kind, s: &str) -> Cell {
         Kind::Float => s.parse().ok().map(Cell::Float),
         Kind::Decimal => decimal(s),
         Kind::Date => Date32Type::parse(s).map(Cell::Date),
-        Kind::Timestamp | Kind::TimestampTz => micros(s).map(Cell::Timestamp),
+        Kind::Timestamp => micros(s).map(Cell::LocalTimestamp),
+        Kind::TimestampTz => micros(s).map(Cell::Timestamp),
         Kind::HexBytes => hex_bytes(s).map(Cell::Bytes),
         Kind::Bytes | Kind::MaybeBytes | Kind::Text => None,
     };
@@ -144,7 +147,8 @@ fn decimal(s: &str) -> Option<Cell> {
 }
 
 /// Microseconds since the epoch of a timestamp, with or without its offset (`+00`,
-/// `-05:30`); without one it is read as UTC (both servers' sessions are set to UTC).
+/// `-05:30`); without one it is read on the UTC clock (both servers' sessions are set to UTC,
+/// and a wall-clock time's micros are counted on its own clock).
 fn micros(s: &str) -> Option<i64> {
     string_to_datetime(&Utc, s)
         .ok()
@@ -208,12 +212,12 @@ mod tests {
             (
                 Kind::Timestamp,
                 "1970-01-01 00:00:00.123456",
-                Cell::Timestamp(123_456),
+                Cell::LocalTimestamp(123_456),
             ),
             (
                 Kind::Timestamp,
                 "1970-01-01T00:01:00",
-                Cell::Timestamp(60_000_000),
+                Cell::LocalTimestamp(60_000_000),
             ),
             (
                 Kind::TimestampTz,
@@ -223,7 +227,7 @@ mod tests {
             (
                 Kind::Timestamp,
                 "1970-01-01 00:00:01.5",
-                Cell::Timestamp(1_500_000),
+                Cell::LocalTimestamp(1_500_000),
             ),
             (
                 Kind::TimestampTz,
