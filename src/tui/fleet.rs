@@ -150,9 +150,11 @@ pub struct Group {
     pub tag: usize,
     /// Its sources, in config order.
     pub members: Vec<usize>,
-    /// Members per state, in [`State::ALL`] order; sums to `members.len()`.
+    /// How many of them the filters show (all, with no filter).
+    pub shown: usize,
+    /// Shown members per state, in [`State::ALL`] order; sums to `shown`.
     pub counts: [usize; 7],
-    /// Median latency of the members that finished this run.
+    /// Median latency of the shown members that finished this run.
     pub p50: Option<Duration>,
     /// 95th percentile of the same.
     pub p95: Option<Duration>,
@@ -232,7 +234,7 @@ impl PanelIndex {
             ..Self::default()
         };
         if spec.grouped {
-            index.groups = groups::groups(sources, tags.len(), tags_of, elapsed);
+            index.groups = groups::groups(sources, &shown, tags.len(), tags_of, elapsed);
             index.rows = groups::rows(&index.groups, &order, tags_of, tags, spec, sources);
         } else {
             index.rows = order.into_iter().map(PanelRow::Source).collect();

@@ -9,9 +9,12 @@ use super::{Group, PanelRow, PanelSpec, SourceSort, directed, is_descending};
 use crate::source::State;
 use crate::tui::app::{SourceView, percentile};
 
-/// Each tag's members, state counts and latency percentiles.
+/// Each tag's members, and the state counts and latency percentiles of those the filters
+/// show (`shown`, per source): with the failure filter on, a tag's line counts its failures,
+/// not the members the filter hides.
 pub(super) fn groups(
     sources: &[SourceView],
+    shown: &[bool],
     tags: usize,
     tags_of: &[Vec<usize>],
     elapsed: Duration,
@@ -27,6 +30,10 @@ pub(super) fn groups(
         let rank = State::ALL.iter().position(|&x| x == s.state).unwrap_or(0);
         for &t in &tags_of[i] {
             groups[t].members.push(i);
+            if !shown[i] {
+                continue;
+            }
+            groups[t].shown += 1;
             groups[t].counts[rank] += 1;
             if s.state.is_final()
                 && let Some(l) = s.latency(elapsed)
@@ -66,7 +73,7 @@ pub(super) fn rows(
         let c = &groups[t].counts;
         c[3] + c[4] + c[5]
     };
-    let rows_of = |t: usize| -> u64 { groups[t].members.iter().map(|&i| sources[i].rows).sum() };
+    let rows_of = |t: usize| -> u64 { shown_in[t].iter().map(|&i| sources[i].rows).sum() };
     tag_order.sort_by(|&a, &b| {
         let by_name = tags[a].cmp(&tags[b]);
         match spec.sort {

@@ -178,6 +178,7 @@ fn groups_count_every_source_once_per_tag_and_expand() {
     );
     for g in &index.groups {
         assert_eq!(g.counts.iter().sum::<usize>(), g.members.len());
+        assert_eq!(g.shown, g.members.len(), "no filter: all shown");
     }
     let eu = &index.groups[0];
     assert_eq!(eu.members, [0, 2, 5]);
@@ -239,4 +240,31 @@ fn concurrency_strip_counts_sources_running_at_once() {
     assert_eq!(strip.most(ms(150), ms(190)), Some(2));
     assert_eq!(strip.most(ms(205), ms(209)), Some(0));
     assert_eq!(strip.most(strip.axis, strip.axis + ms(1)), None);
+}
+
+#[test]
+fn with_a_filter_a_group_counts_only_what_it_shows() {
+    let s = fleet();
+    let spec = PanelSpec {
+        grouped: true,
+        state: StateFilter::Failed,
+        ..PanelSpec::default()
+    };
+    let index = build(&s, &spec);
+    let us = &index.groups[1];
+    assert_eq!(us.members, [1, 3], "the tag keeps every member");
+    assert_eq!(us.shown, 1, "only the failed one is shown");
+    assert_eq!(us.counts.iter().sum::<usize>(), 1);
+    let error = State::ALL.iter().position(|&x| x == State::Error).unwrap();
+    assert_eq!(us.counts[error], 1);
+    assert_eq!(
+        (us.p50, us.p95),
+        (Some(ms(5)), Some(ms(5))),
+        "the shown one's latency"
+    );
+    assert_eq!(
+        names(&s, &index),
+        ["#2", "#1"],
+        "eu shows nothing and is left out"
+    );
 }

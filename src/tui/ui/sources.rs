@@ -122,7 +122,7 @@ fn group_line(app: &App, tag: usize, width: usize) -> Line<'static> {
     let mut spans = vec![
         Span::styled(open, t.key()),
         Span::styled(pad(&app.tags[tag], TAG_WIDTH, false), t.title()),
-        Span::raw(pad(&count(g.members.len() as u64), 7, true)),
+        Span::raw(pad(&members(g), 7, true)),
         Span::raw("  "),
     ];
     let mut used = 2 + TAG_WIDTH + 7 + 2;
@@ -142,6 +142,16 @@ fn group_line(app: &App, tag: usize, width: usize) -> Line<'static> {
         }
     }
     Line::from(spans)
+}
+
+/// A group's size: `500`, or `12/500` when the filters hide some of its members.
+fn members(g: &crate::tui::fleet::Group) -> String {
+    let all = count(g.members.len() as u64);
+    if g.shown == g.members.len() {
+        all
+    } else {
+        format!("{}/{all}", count(g.shown as u64))
+    }
 }
 
 /// The kind column: the longest kind name (`postgres`, `command`) and a space.
