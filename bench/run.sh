@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints each performance figure of DESIGN.md §6 against its target, measured the same way
 # every time: release build, inputs generated under bench/data, each command run 5 times
-# after a warm-up, median wall time and peak RSS of the whole process.
+# after a warm-up, median wall time and peak RSS of the whole process; the two comparisons
+# with DuckDB alternate 9 runs of each (the VM varies by about 10 % from run to run).
 #
 #   bench/run.sh            fan-out, CSV merge, fleets (no server needed)
 #   bench/run.sh --all      also the frame benchmark (criterion) and, when the shard
@@ -19,7 +20,7 @@ python3 bench/measure.py "merge 100 CSV x 10,000 rows -> NDJSON" 700 250 5 -- \
   "$bin" -c bench/data/csv.toml --once --format ndjson --log-file "$log"
 # Side by side with DuckDB on the same files (alternating runs, Python's start-up and
 # `import duckdb` counted for DuckDB as the process start-up is for scatter; measured alone below).
-python3 bench/versus.py "merge 1 M rows vs DuckDB ORDER BY" 0.6 5 -- \
+python3 bench/versus.py "merge 1 M rows vs DuckDB ORDER BY" 0.6 9 -- \
   "$bin" -c bench/data/csv.toml --once --format ndjson --log-file "$log" \
   --vs python3 bench/duckdb_run.py merge bench/data/csv
 # The SQL step: GROUP BY a text column of 1,000 values over the same kind of 1 M rows. The
@@ -29,7 +30,7 @@ python3 bench/measure.py "merge 1 M rows, 1 row out" 0 0 5 -- \
   "$bin" -c bench/data/groups.toml --once --format csv --limit 1 --log-file "$log"
 python3 bench/measure.py "merge 1 M rows + SQL GROUP BY" 0 0 5 -- \
   "$bin" -c bench/data/groups.toml --once --format csv --sql "$group_by" --log-file "$log"
-python3 bench/versus.py "SQL GROUP BY vs DuckDB" 1.0 5 -- \
+python3 bench/versus.py "SQL GROUP BY vs DuckDB" 1.0 9 -- \
   "$bin" -c bench/data/groups.toml --once --format csv --sql "$group_by" --log-file "$log" \
   --vs python3 bench/duckdb_run.py groups bench/data/groups
 python3 bench/measure.py "python3 + import duckdb alone" 0 0 5 -- \

@@ -62,6 +62,12 @@ pub async fn run(
             eprintln!("scatter: warning: {e}");
         }
     }
+    if config.sql.is_none()
+        && matches!(format, Format::Ndjson | Format::Csv)
+        && let Some(ordered) = ordered(&result, config)?
+    {
+        return finish_ordered(&plan, &result, format, summary, &ordered, out).await;
+    }
     let mut merged = usable(&result, config)?;
     if matches!(format, Format::Json | Format::Ndjson)
         && let Some(m) = merged.as_mut()
@@ -88,7 +94,8 @@ pub async fn run(
     )?;
     out.flush()?;
     if format != Format::Json {
-        eprint!("{}", output::summary(&result, merged.as_ref(), summary));
+        let facts = merged.as_ref().map(output::MergeFacts::from);
+        eprint!("{}", output::summary(&result, facts, summary));
     }
     if let Some(sql) = &sql {
         if sql.result.is_err() {
@@ -98,9 +105,58 @@ pub async fn run(
             eprintln!("{}", sql.summary());
         }
     }
+    cleanup(&plan).await;
+    Ok(code)
+}
+
+/// Waits (a little) for sources' cleanup, server-side cancels, to finish before exiting.
+async fn cleanup(plan: &Plan) {
     plan.cleanup.close();
     let _ = tokio::time::timeout(CLEANUP_GRACE, plan.cleanup.wait()).await;
-    Ok(code)
+}
+
+/// The end of a run whose result is a sorted merge written in a row format with no SQL step:
+/// the rows go out chunk by chunk, never built into one table ([`merge::Ordered`]).
+async fn finish_ordered(
+    plan: &Plan,
+    result: &GatherResult,
+    format: Format,
+    summary: SummaryMode,
+    ordered: &merge::Ordered,
+    out: &mut dyn Write,
+) -> std::io::Result<u8> {
+    let mut warnings = ordered.warnings.clone();
+    if format == Format::Ndjson {
+        warnings.extend(output::ordered_json_warnings(ordered).map_err(std::io::Error::other)?);
+    }
+    output::write_ordered(out, format, ordered)?;
+    out.flush()?;
+    let facts = output::MergeFacts {
+        rows: ordered.num_rows(),
+        warnings: &warnings,
+    };
+    eprint!("{}", output::summary(result, Some(facts), summary));
+    cleanup(plan).await;
+    Ok(output::exit_code(result))
+}
+
+/// The inputs of the merge: each source's name and batches.
+fn inputs(result: &GatherResult) -> Vec<(&str, &[arrow_array::RecordBatch])> {
+    result
+        .reports
+        .iter()
+        .zip(&result.batches)
+        .map(|(r, b)| (r.name.as_str(), b.as_slice()))
+        .collect()
+}
+
+/// The sorted merge's order without its table, when the gather was not aborted and the merge
+/// is one that can be written that way ([`merge::order`]).
+fn ordered(result: &GatherResult, config: &Config) -> std::io::Result<Option<merge::Ordered>> {
+    if result.aborted {
+        return Ok(None);
+    }
+    merge::order(&inputs(result), &config.merge).map_err(std::io::Error::other)
 }
 
 /// The merged table, unless fail-fast aborted the gather.
@@ -108,13 +164,7 @@ fn usable(result: &GatherResult, config: &Config) -> std::io::Result<Option<Merg
     if result.aborted {
         return Ok(None);
     }
-    let inputs: Vec<(&str, &[arrow_array::RecordBatch])> = result
-        .reports
-        .iter()
-        .zip(&result.batches)
-        .map(|(r, b)| (r.name.as_str(), b.as_slice()))
-        .collect();
-    merge::merge(&inputs, &config.merge)
+    merge::merge(&inputs(result), &config.merge)
         .map(Some)
         .map_err(std::io::Error::other)
 }

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use arrow_array::types::Int32Type;
 use arrow_array::{
-    ArrayRef, DictionaryArray, Int32Array, RecordBatch, StringArray, new_null_array,
+    ArrayRef, DictionaryArray, Int32Array, RecordBatch, RecordBatchOptions, StringArray,
+    UInt32Array, new_null_array,
 };
 use arrow_ord::sort::{SortColumn, SortOptions, lexsort_to_indices};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
@@ -208,8 +209,7 @@ pub fn merge(inputs: &[(&str, &[RecordBatch])], spec: &MergeSpec) -> Result<Merg
     } else {
         0
     };
-    let sorted = gather_sorted(&schema, &parts, &spec.sort, top_k, &mut warnings)?;
-    drop(parts);
+    let sorted = gather_sorted(&schema, parts, &spec.sort, top_k, &mut warnings)?;
     let deduped = dedupe(sorted, &spec.dedupe, &mut warnings)?;
     let total = if spec.dedupe.is_empty() {
         rows
@@ -232,11 +232,38 @@ pub fn merge(inputs: &[(&str, &[RecordBatch])], spec: &MergeSpec) -> Result<Merg
 /// concatenated to compute the order, then the rows are gathered straight from the parts.
 fn gather_sorted(
     schema: &SchemaRef,
-    parts: &Parts,
+    parts: Parts,
     keys: &[SortKey],
     limit: usize,
     warnings: &mut Vec<String>,
 ) -> Result<RecordBatch, ArrowError> {
+    let Some(order) = sort_order(schema, &parts, keys, limit, warnings)? else {
+        let data = arrow_select::concat::concat_batches(&parts.data, &parts.batches)?;
+        let mut all = data.columns().to_vec();
+        all.push(Arc::clone(&parts.source));
+        return RecordBatch::try_new(Arc::clone(schema), all);
+    };
+    let rows = parts.rows();
+    let ordered = Ordered::new(Arc::clone(schema), parts, order, rows, Vec::new());
+    let pairs = ordered.pairs(0, ordered.num_rows());
+    let mut all = interleave_columns(&ordered.parts.data, &ordered.parts.batches, &pairs)?;
+    all.push(arrow_select::take::take(
+        &ordered.parts.source,
+        &ordered.order,
+        None,
+    )?);
+    RecordBatch::try_new(Arc::clone(schema), all)
+}
+
+/// The row order `keys` give (at most `limit` rows, 0: all), or `None` when no key names a
+/// column or there are no rows (the parts' own order is kept).
+fn sort_order(
+    schema: &SchemaRef,
+    parts: &Parts,
+    keys: &[SortKey],
+    limit: usize,
+    warnings: &mut Vec<String>,
+) -> Result<Option<UInt32Array>, ArrowError> {
     let rows = parts.rows();
     let mut columns = Vec::new();
     for key in keys {
@@ -261,33 +288,124 @@ fn gather_sorted(
         });
     }
     if columns.is_empty() || rows == 0 {
-        let data = arrow_select::concat::concat_batches(&parts.data, &parts.batches)?;
-        let mut all = data.columns().to_vec();
-        all.push(Arc::clone(&parts.source));
-        return RecordBatch::try_new(Arc::clone(schema), all);
+        return Ok(None);
     }
-    let order = lexsort_to_indices(&columns, (limit > 0).then_some(limit))?;
-    let starts: Vec<usize> = parts
-        .batches
-        .iter()
-        .scan(0, |at, p| {
-            let start = *at;
-            *at += p.num_rows();
-            Some(start)
-        })
-        .collect();
-    let pairs: Vec<(usize, usize)> = order
-        .values()
-        .iter()
-        .map(|&row| {
-            let row = row as usize;
-            let part = starts.partition_point(|&s| s <= row) - 1;
-            (part, row - starts[part])
-        })
-        .collect();
-    let mut all = interleave_columns(&parts.data, &parts.batches, &pairs)?;
-    all.push(arrow_select::take::take(&parts.source, &order, None)?);
-    RecordBatch::try_new(Arc::clone(schema), all)
+    lexsort_to_indices(&columns, (limit > 0).then_some(limit)).map(Some)
+}
+
+/// A sorted merge whose rows are still in the sources' batches: the order of the rows (their
+/// indices across the parts, end to end). A row format writes it a chunk at a time
+/// ([`Ordered::chunk`]), each chunk gathered by the thread that encodes it, so the whole merged
+/// table is never built: one copy of a million rows fewer, and the chunk is still in the
+/// cache when it is encoded. Only the sort runs on one thread.
+pub struct Ordered {
+    schema: SchemaRef,
+    parts: Parts,
+    order: UInt32Array,
+    /// The first row of each part, across the parts end to end.
+    starts: Vec<usize>,
+    /// Rows before the limit was applied.
+    pub total: usize,
+    /// Things the user should know (a sort key no source has).
+    pub warnings: Vec<String>,
+}
+
+impl Ordered {
+    fn new(
+        schema: SchemaRef,
+        parts: Parts,
+        order: UInt32Array,
+        total: usize,
+        warnings: Vec<String>,
+    ) -> Self {
+        let starts: Vec<usize> = parts
+            .batches
+            .iter()
+            .scan(0, |at, p| {
+                let start = *at;
+                *at += p.num_rows();
+                Some(start)
+            })
+            .collect();
+        Self {
+            schema,
+            parts,
+            order,
+            starts,
+            total,
+            warnings,
+        }
+    }
+
+    /// (part, row in the part) of the rows `start..start + len` of the order.
+    fn pairs(&self, start: usize, len: usize) -> Vec<(usize, usize)> {
+        self.order.values()[start..start + len]
+            .iter()
+            .map(|&row| {
+                let row = row as usize;
+                let part = self.starts.partition_point(|&s| s <= row) - 1;
+                (part, row - self.starts[part])
+            })
+            .collect()
+    }
+
+    /// The merged schema, `_source` last.
+    #[must_use]
+    pub fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    /// Rows kept (after the limit).
+    #[must_use]
+    pub fn num_rows(&self) -> usize {
+        self.order.len()
+    }
+
+    /// The sources' batches in the merged data columns (no `_source`), unsorted.
+    #[must_use]
+    pub fn parts(&self) -> Vec<RecordBatch> {
+        self.parts.batches.clone()
+    }
+
+    /// Rows `start..start + len` as a batch of the merged schema, copied out of the parts.
+    pub fn chunk(&self, start: usize, len: usize) -> Result<RecordBatch, ArrowError> {
+        let pairs = self.pairs(start, len);
+        let mut columns = (0..self.parts.data.fields().len())
+            .map(|i| {
+                let arrays: Vec<&dyn arrow_array::Array> = self
+                    .parts
+                    .batches
+                    .iter()
+                    .map(|p| p.column(i).as_ref())
+                    .collect();
+                arrow_select::interleave::interleave(&arrays, &pairs)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let rows = self.order.slice(start, len);
+        columns.push(arrow_select::take::take(&self.parts.source, &rows, None)?);
+        let options = RecordBatchOptions::new().with_row_count(Some(len));
+        RecordBatch::try_new_with_options(Arc::clone(&self.schema), columns, &options)
+    }
+}
+
+/// [`merge`] up to the order, for a caller that writes the rows and needs no table: `None`
+/// when `spec` dedupes (that needs the whole table), sorts by nothing that is there, or there
+/// are no rows; [`merge`] then does it all.
+pub fn order(
+    inputs: &[(&str, &[RecordBatch])],
+    spec: &MergeSpec,
+) -> Result<Option<Ordered>, ArrowError> {
+    if !spec.dedupe.is_empty() {
+        return Ok(None);
+    }
+    let schema = union_schema(inputs.iter().flat_map(|(_, b)| b.iter()));
+    let parts = Parts::new(inputs, &schema)?;
+    let total = parts.rows();
+    let mut warnings = Vec::new();
+    let Some(order) = sort_order(&schema, &parts, &spec.sort, spec.limit, &mut warnings)? else {
+        return Ok(None);
+    };
+    Ok(Some(Ordered::new(schema, parts, order, total, warnings)))
 }
 
 /// Gathers `pairs` (part, row) from `parts`, one column per thread at a time: the columns are

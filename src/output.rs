@@ -15,13 +15,13 @@ use arrow_array::RecordBatch;
 use serde_json::json;
 
 use crate::engine::GatherResult;
-use crate::merge::Merged;
+use crate::merge::{Merged, Ordered};
 use crate::source::{Attempt, Outcome, SourceReport, State};
 use crate::sql::SqlRun;
 
 pub use list::write_sources;
 pub use progress::ProgressLine;
-pub use summary::{FLEET_SUMMARY_ABOVE, summary};
+pub use summary::{FLEET_SUMMARY_ABOVE, MergeFacts, summary};
 pub use table::align_decimals;
 
 /// Output format of `--once`.
@@ -114,6 +114,18 @@ pub fn write_result(
     }
 }
 
+/// Writes the rows of a sorted merge that was never built into one table, in a row format
+/// (`ndjson` or `csv`; `--once` with no SQL step): each chunk is gathered by the thread that
+/// encodes it.
+pub fn write_ordered(out: &mut dyn Write, format: Format, ordered: &Ordered) -> io::Result<()> {
+    let kind = match format {
+        Format::Ndjson => rows::Rows::Ndjson,
+        Format::Csv => rows::Rows::Csv,
+        _ => return Err(io::Error::other(format!("{format:?} is not a row format"))),
+    };
+    rows::write(out, ordered, kind)
+}
+
 fn write_json(
     out: &mut dyn Write,
     query: &str,
@@ -199,10 +211,27 @@ fn attempt_json(a: &Attempt) -> serde_json::Value {
     })
 }
 
+/// [`json_warnings`] of a sorted merge's rows, before they are gathered: counted over the
+/// sources' batches when every row is kept, else over the kept rows (a limit's top rows).
+pub fn ordered_json_warnings(ordered: &Ordered) -> Result<Vec<String>, arrow_schema::ArrowError> {
+    let kept = if ordered.num_rows() == ordered.total {
+        ordered.parts()
+    } else {
+        vec![ordered.chunk(0, ordered.num_rows())?]
+    };
+    Ok(json_warnings_over(ordered.schema(), &kept))
+}
+
 /// For the JSON formats: a warning for each float column holding NaN or an infinity, which
 /// JSON cannot write (arrow-json writes `null` in their place).
 #[must_use]
 pub fn json_warnings(batch: &RecordBatch) -> Vec<String> {
+    json_warnings_over(&batch.schema(), std::slice::from_ref(batch))
+}
+
+/// [`json_warnings`] over `batches` of the columns of `schema` (a batch may lack `_source`,
+/// the last; only float columns are looked at).
+fn json_warnings_over(schema: &arrow_schema::SchemaRef, batches: &[RecordBatch]) -> Vec<String> {
     use arrow_array::cast::AsArray;
     use arrow_array::types::{Float16Type, Float32Type, Float64Type};
     use arrow_schema::DataType;
@@ -217,16 +246,16 @@ pub fn json_warnings(batch: &RecordBatch) -> Vec<String> {
                 )
             })
     }
-    let schema = batch.schema();
     schema
         .fields()
         .iter()
-        .zip(batch.columns())
-        .filter_map(|(field, column)| {
+        .enumerate()
+        .filter_map(|(i, field)| {
+            let columns = batches.iter().map(|b| b.column(i));
             let (nan, inf) = match field.data_type() {
-                DataType::Float64 => counts(column.as_primitive::<Float64Type>().iter()),
-                DataType::Float32 => counts(column.as_primitive::<Float32Type>().iter()),
-                DataType::Float16 => counts(column.as_primitive::<Float16Type>().iter()),
+                DataType::Float64 => counts(columns.flat_map(AsArray::as_primitive::<Float64Type>)),
+                DataType::Float32 => counts(columns.flat_map(AsArray::as_primitive::<Float32Type>)),
+                DataType::Float16 => counts(columns.flat_map(AsArray::as_primitive::<Float16Type>)),
                 _ => return None,
             };
             let what = match (nan, inf) {
@@ -244,10 +273,21 @@ pub fn json_warnings(batch: &RecordBatch) -> Vec<String> {
         .collect()
 }
 
-/// Every warning of the gather: each source's, prefixed with its name, then the merge's.
+/// Every warning of the gather: each source's, prefixed with its name, then the merge's
+/// (`merge`).
 #[must_use]
-pub fn warnings(result: &GatherResult, merged: Option<&Merged>) -> Vec<String> {
-    all_warnings(result, merged, None)
+pub fn warnings(result: &GatherResult, merge: &[String]) -> Vec<String> {
+    source_warnings(result)
+        .chain(merge.iter().cloned())
+        .collect()
+}
+
+/// Each source's warnings, prefixed with its name.
+fn source_warnings(result: &GatherResult) -> impl Iterator<Item = String> + '_ {
+    result
+        .reports
+        .iter()
+        .flat_map(|r| r.warnings.iter().map(move |w| format!("{}: {w}", r.name)))
 }
 
 /// [`warnings`], then the SQL step's.
@@ -257,10 +297,7 @@ pub fn all_warnings(
     merged: Option<&Merged>,
     sql: Option<&SqlRun>,
 ) -> Vec<String> {
-    let sources = result
-        .reports
-        .iter()
-        .flat_map(|r| r.warnings.iter().map(move |w| format!("{}: {w}", r.name)));
+    let sources = source_warnings(result);
     let merge = merged.into_iter().flat_map(|m| m.warnings.iter().cloned());
     let sql = sql
         .and_then(|s| s.result.as_ref().ok())

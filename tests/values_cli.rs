@@ -228,3 +228,35 @@ fn json_outputs_say_that_nan_and_infinity_became_null() {
     );
     assert!(!text(&out.stderr).contains("written as null"));
 }
+
+#[test]
+fn a_sorted_ndjson_result_warns_of_the_infinities_it_keeps_only() {
+    let dir = dir_with(
+        "query = \"SELECT 1.0 AS x UNION ALL SELECT 9e999 UNION ALL SELECT 2.0\"\n\
+         [[source]]\nname = \"lite\"\nkind = \"sqlite\"\npath = \"empty.sql\"\n",
+        &[("empty.sql", "")],
+    );
+    let warned = "column `x`: 1 infinite written as null";
+    let out = scatter(dir.path(), &["--once", "--format", "ndjson", "--sort", "x"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "{\"x\":1.0,\"_source\":\"lite\"}\n{\"x\":2.0,\"_source\":\"lite\"}\n\
+         {\"x\":null,\"_source\":\"lite\"}\n"
+    );
+    assert!(text(&out.stderr).contains(warned), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("3 rows from 1 of 1 sources"));
+
+    let out = scatter(
+        dir.path(),
+        &[
+            "--once", "--format", "ndjson", "--sort", "x", "--limit", "2",
+        ],
+    );
+    assert_eq!(text(&out.stdout).lines().count(), 2);
+    assert!(
+        !text(&out.stderr).contains(warned),
+        "the infinity is past the limit"
+    );
+    assert!(text(&out.stderr).contains("2 rows from 1 of 1 sources"));
+}

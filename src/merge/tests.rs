@@ -286,3 +286,79 @@ fn many_one_row_sources_keep_their_names_sorted_and_unsorted() {
     );
     assert_eq!(unsorted.batch.schema().field(1).data_type(), &source_type());
 }
+
+#[test]
+fn the_ordered_rows_chunk_by_chunk_are_the_merged_table() {
+    let a = batch(vec![
+        ("n", ints(&[Some(3), None, Some(1), Some(7)])),
+        ("s", texts(&[Some("x"), Some("y"), None, Some("z")])),
+    ]);
+    let a2 = batch(vec![("n", ints(&[Some(2), Some(9)]))]);
+    let b = batch(vec![
+        (
+            "n",
+            Arc::new(Float64Array::from(vec![Some(2.5), None, Some(8.0)])) as ArrayRef,
+        ),
+        ("t", texts(&[Some("only b"), None, Some("b")])),
+    ]);
+    let inputs: [(&str, &[RecordBatch]); 2] = [("a", &[a, a2]), ("b", std::slice::from_ref(&b))];
+    for limit in [0, 1, 4, 9, 20] {
+        for descending in [false, true] {
+            let spec = MergeSpec {
+                sort: vec![key("n", descending), key(SOURCE_COLUMN, false)],
+                limit,
+                ..MergeSpec::default()
+            };
+            let whole = merge(&inputs, &spec).unwrap();
+            let ordered = order(&inputs, &spec).unwrap().expect("sorted, no dedupe");
+            assert_eq!(ordered.schema(), &whole.batch.schema());
+            assert_eq!(ordered.num_rows(), whole.batch.num_rows(), "limit {limit}");
+            assert_eq!(ordered.total, whole.total);
+            for size in [1, 2, 3, 9] {
+                let chunks: Vec<RecordBatch> = (0..ordered.num_rows())
+                    .step_by(size)
+                    .map(|at| {
+                        ordered
+                            .chunk(at, size.min(ordered.num_rows() - at))
+                            .unwrap()
+                    })
+                    .collect();
+                let joined =
+                    arrow_select::concat::concat_batches(ordered.schema(), &chunks).unwrap();
+                assert_eq!(
+                    joined, whole.batch,
+                    "limit {limit}, desc {descending}, {size}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn only_a_sorted_merge_without_dedupe_is_ordered_lazily() {
+    let a = batch(vec![("n", ints(&[Some(2), Some(1)]))]);
+    let inputs: [(&str, &[RecordBatch]); 1] = [("a", std::slice::from_ref(&a))];
+    let sorted = MergeSpec {
+        sort: vec![key("n", false)],
+        ..MergeSpec::default()
+    };
+    assert!(order(&inputs, &sorted).unwrap().is_some());
+    let deduped = MergeSpec {
+        dedupe: vec!["n".into()],
+        ..sorted.clone()
+    };
+    assert!(
+        order(&inputs, &deduped).unwrap().is_none(),
+        "dedupe needs the table"
+    );
+    assert!(
+        order(&inputs, &MergeSpec::default()).unwrap().is_none(),
+        "no sort"
+    );
+    let absent = MergeSpec {
+        sort: vec![key("nope", false)],
+        ..MergeSpec::default()
+    };
+    assert!(order(&inputs, &absent).unwrap().is_none(), "no key column");
+    assert!(order(&[("a", &[])], &sorted).unwrap().is_none(), "no rows");
+}

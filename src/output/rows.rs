@@ -1,16 +1,19 @@
 //! The rows as NDJSON, CSV or a JSON array, encoded on every core.
 //!
-//! A large batch is cut into chunks of [`CHUNK_ROWS`] rows (zero-copy slices). With `T`
-//! workers, worker `w` encodes chunks `w`, `w + T`, `w + 2T`, ... into buffers of its own,
-//! and the calling thread writes the buffers in chunk order as they come, so encoding runs
-//! beside the writing and the bytes are exactly those of one encoder over the whole batch. A
-//! batch of one chunk or less is encoded on the calling thread.
+//! Many rows are cut into chunks of [`CHUNK_ROWS`] rows ([`Chunks`]: zero-copy slices of a
+//! batch, or a sorted merge's rows gathered chunk by chunk). With `T` workers, worker `w`
+//! takes chunks `w`, `w + T`, `w + 2T`, ... and encodes them into buffers of its own, and
+//! the calling thread writes the buffers in chunk order as they come, so encoding runs beside
+//! the writing and the bytes are exactly those of one encoder over all the rows. One chunk or
+//! less is encoded on the calling thread.
 
 use std::io::{self, Write};
 use std::sync::mpsc;
 
 use arrow_array::RecordBatch;
 use arrow_schema::ArrowError;
+
+use crate::merge::Ordered;
 
 /// Rows per chunk: enough that encoding a chunk dwarfs handing it over, few enough that the
 /// buffers in flight stay a few MiB.
@@ -27,24 +30,53 @@ pub enum Rows {
     JsonArray,
 }
 
-/// Writes every row of `batch` to `out` as `rows`, encoding on every core when there are
+/// Rows that can be handed out a chunk at a time, from any thread.
+pub trait Chunks: Sync {
+    /// How many rows there are.
+    fn num_rows(&self) -> usize;
+    /// Rows `start..start + len` as one batch.
+    fn chunk(&self, start: usize, len: usize) -> Result<RecordBatch, ArrowError>;
+}
+
+impl Chunks for RecordBatch {
+    fn num_rows(&self) -> usize {
+        RecordBatch::num_rows(self)
+    }
+
+    fn chunk(&self, start: usize, len: usize) -> Result<RecordBatch, ArrowError> {
+        Ok(self.slice(start, len))
+    }
+}
+
+impl Chunks for Ordered {
+    fn num_rows(&self) -> usize {
+        Ordered::num_rows(self)
+    }
+
+    fn chunk(&self, start: usize, len: usize) -> Result<RecordBatch, ArrowError> {
+        Ordered::chunk(self, start, len)
+    }
+}
+
+/// Writes every row of `all` to `out` as `rows`, encoding on every core when there are
 /// many.
-pub fn write(out: &mut dyn Write, batch: &RecordBatch, rows: Rows) -> io::Result<()> {
+pub fn write(out: &mut dyn Write, all: &dyn Chunks, rows: Rows) -> io::Result<()> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    write_chunked(out, batch, rows, CHUNK_ROWS, threads)
+    write_chunked(out, all, rows, CHUNK_ROWS, threads)
 }
 
 /// [`write`] with the chunk size and the number of workers given.
 fn write_chunked(
     out: &mut dyn Write,
-    batch: &RecordBatch,
+    all: &dyn Chunks,
     rows: Rows,
     chunk_rows: usize,
     threads: usize,
 ) -> io::Result<()> {
-    let n = batch.num_rows();
+    let n = all.num_rows();
     if threads < 2 || n <= chunk_rows {
-        return encode_whole(out, batch, rows);
+        let whole = all.chunk(0, n).map_err(io::Error::other)?;
+        return encode_whole(out, &whole, rows);
     }
     let chunks = n.div_ceil(chunk_rows);
     let workers = threads.min(chunks);
@@ -62,8 +94,10 @@ fn write_chunked(
                 scope.spawn(move || {
                     for i in (w..chunks).step_by(workers) {
                         let start = i * chunk_rows;
-                        let chunk = batch.slice(start, chunk_rows.min(n - start));
-                        if tx.send(encode_chunk(&chunk, rows, i == 0)).is_err() {
+                        let bytes = all
+                            .chunk(start, chunk_rows.min(n - start))
+                            .and_then(|chunk| encode_chunk(&chunk, rows, i == 0));
+                        if tx.send(bytes).is_err() {
                             break;
                         }
                     }

@@ -22,9 +22,27 @@ const WARNINGS_SHOWN: usize = 20;
 /// Percentiles of latency across sources the fleet summary gives.
 const PERCENTILES: [(&str, f64); 4] = [("p50", 0.50), ("p90", 0.90), ("p99", 0.99), ("max", 1.0)];
 
+/// What the summary says of the merged result: the rows kept and the merge's warnings.
+#[derive(Debug, Clone, Copy)]
+pub struct MergeFacts<'a> {
+    /// Rows in the result.
+    pub rows: usize,
+    /// The merge's warnings.
+    pub warnings: &'a [String],
+}
+
+impl<'a> From<&'a Merged> for MergeFacts<'a> {
+    fn from(m: &'a Merged) -> Self {
+        Self {
+            rows: m.batch.num_rows(),
+            warnings: &m.warnings,
+        }
+    }
+}
+
 /// The summary for stderr, ending with a total line (and any merge warnings).
 #[must_use]
-pub fn summary(result: &GatherResult, merged: Option<&Merged>, mode: SummaryMode) -> String {
+pub fn summary(result: &GatherResult, merged: Option<MergeFacts<'_>>, mode: SummaryMode) -> String {
     let mut s = String::new();
     let is_fleet = mode == SummaryMode::Auto && result.reports.len() > FLEET_SUMMARY_ABOVE;
     if is_fleet {
@@ -37,7 +55,7 @@ pub fn summary(result: &GatherResult, merged: Option<&Merged>, mode: SummaryMode
         .iter()
         .filter(|r| r.outcome == Outcome::Ok)
         .count();
-    let rows = merged.map_or(0, |m| m.batch.num_rows());
+    let rows = merged.map_or(0, |m| m.rows);
     let _ = write!(
         s,
         "{rows} rows from {ok} of {} sources in {:.2} s",
@@ -48,7 +66,7 @@ pub fn summary(result: &GatherResult, merged: Option<&Merged>, mode: SummaryMode
     if result.aborted {
         s.push_str(" (fail-fast: aborted, no result)");
     }
-    let warnings = super::warnings(result, merged);
+    let warnings = super::warnings(result, merged.map_or(&[], |m| m.warnings));
     let shown = if is_fleet {
         WARNINGS_SHOWN
     } else {
