@@ -365,3 +365,45 @@ fn snapshot_distribution() {
     app.update(Action::Resize(60, 15));
     insta::assert_snapshot!("fleet_distribution_60x15", screen(&app, 60, 15));
 }
+
+#[test]
+fn grouped_with_the_failure_filter_the_details_show_a_failed_source_of_the_tag() {
+    let t0 = Instant::now();
+    let mut app = app(&fleet_config(40), t0);
+    let g = run(&mut app);
+    for i in 0..40 {
+        finish(&mut app, g, i);
+    }
+    step(&mut app, Action::Tick(t0 + ms(300)));
+    app.update(Action::ToggleGroups);
+    app.update(Action::StateFilterNext);
+    app.update(Action::FocusNext);
+    app.update(Action::Top);
+    assert_eq!(app.cursor, Some(PanelRow::Group(0)), "the first tag, ap");
+    let ap = &app.index.groups[0];
+    assert_eq!(ap.members.len(), 10);
+    assert!(ap.shown < ap.members.len(), "the filter hides the ok ones");
+    assert!(
+        matches!(
+            app.sources[app.selected].state,
+            State::Error | State::Timeout | State::Cancelled
+        ),
+        "details on {} ({:?}), a source the filter hides",
+        app.sources[app.selected].name,
+        app.sources[app.selected].state
+    );
+    assert_eq!(Some(app.selected), ap.first_shown);
+    app.update(Action::Down(1));
+    let Some(PanelRow::Group(next)) = app.cursor else {
+        panic!("the next line is a tag: {:?}", app.cursor);
+    };
+    assert_eq!(
+        app.tags[next], "sa",
+        "eu has no failed source and is left out"
+    );
+    assert_eq!(
+        Some(app.selected),
+        app.index.groups[next].first_shown,
+        "the next tag's first failed source"
+    );
+}

@@ -152,6 +152,9 @@ pub struct Group {
     pub members: Vec<usize>,
     /// How many of them the filters show (all, with no filter).
     pub shown: usize,
+    /// The first of them the filters show, in the panel's order (the top one when the tag is
+    /// expanded): the details' source while the cursor is on the tag's line.
+    pub first_shown: Option<usize>,
     /// Shown members per state, in [`State::ALL`] order; sums to `shown`.
     pub counts: [usize; 7],
     /// Median latency of the shown members that finished this run.
@@ -235,6 +238,11 @@ impl PanelIndex {
         };
         if spec.grouped {
             index.groups = groups::groups(sources, &shown, tags.len(), tags_of, elapsed);
+            for &i in &order {
+                for &t in &tags_of[i] {
+                    index.groups[t].first_shown.get_or_insert(i);
+                }
+            }
             index.rows = groups::rows(&index.groups, &order, tags_of, tags, spec, sources);
         } else {
             index.rows = order.into_iter().map(PanelRow::Source).collect();

@@ -172,10 +172,21 @@ impl App {
             return;
         };
         self.cursor = Some(row);
-        if let PanelRow::Source(i) = row {
+        self.select_cursor_source();
+        self.clamp_panel();
+    }
+
+    /// The details follow the cursor: its source, or on a tag's line the first source the
+    /// filters show under it (never one they hide).
+    fn select_cursor_source(&mut self) {
+        let source = match self.cursor {
+            Some(PanelRow::Source(i)) => Some(i),
+            Some(PanelRow::Group(g)) => self.index.groups.get(g).and_then(|g| g.first_shown),
+            None => None,
+        };
+        if let Some(i) = source {
             self.selected = i;
         }
-        self.clamp_panel();
     }
 
     /// Where the cursor's row is now.
@@ -189,10 +200,10 @@ impl App {
     fn follow_cursor(&mut self) {
         if self.cursor_position().is_none() {
             self.cursor = self.index.rows.first().copied();
-            if let Some(PanelRow::Source(i)) = self.cursor {
-                self.selected = i;
-            }
             self.panel_offset = 0;
+            self.select_cursor_source();
+        } else if matches!(self.cursor, Some(PanelRow::Group(_))) {
+            self.select_cursor_source();
         }
         self.clamp_panel();
     }
