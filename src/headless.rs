@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 
 use crate::config::Config;
 use crate::engine::{self, GatherResult, Plan};
-use crate::merge::{self, Merged};
+use crate::merge;
 use crate::output::{self, Format, ProgressLine, SummaryMode};
 use crate::record::Recorder;
 use crate::source::CancelReason;
@@ -62,13 +62,14 @@ pub async fn run(
             eprintln!("scatter: warning: {e}");
         }
     }
-    if config.sql.is_none()
-        && matches!(format, Format::Ndjson | Format::Csv)
-        && let Some(ordered) = ordered(&result, config)?
-    {
-        return finish_ordered(&plan, &result, format, summary, &ordered, out).await;
-    }
-    let mut merged = usable(&result, config)?;
+    let only_rows = config.sql.is_none() && matches!(format, Format::Ndjson | Format::Csv);
+    let mut merged = match usable(&result, config, only_rows)? {
+        Some(merge::Rows::Ordered(ordered)) => {
+            return finish_ordered(&plan, &result, format, summary, &ordered, out).await;
+        }
+        Some(merge::Rows::Table(merged)) => Some(merged),
+        None => None,
+    };
     if matches!(format, Format::Json | Format::Ndjson)
         && let Some(m) = merged.as_mut()
     {
@@ -140,31 +141,26 @@ async fn finish_ordered(
     Ok(output::exit_code(result))
 }
 
-/// The inputs of the merge: each source's name and batches.
-fn inputs(result: &GatherResult) -> Vec<(&str, &[arrow_array::RecordBatch])> {
-    result
+/// The merged rows, unless fail-fast aborted the gather: in their order only (a sorted merge,
+/// [`merge::merge_rows`]) when `only_rows`, the caller writing them and nothing else.
+fn usable(
+    result: &GatherResult,
+    config: &Config,
+    only_rows: bool,
+) -> std::io::Result<Option<merge::Rows>> {
+    if result.aborted {
+        return Ok(None);
+    }
+    let inputs: Vec<(&str, &[arrow_array::RecordBatch])> = result
         .reports
         .iter()
         .zip(&result.batches)
         .map(|(r, b)| (r.name.as_str(), b.as_slice()))
-        .collect()
-}
-
-/// The sorted merge's order without its table, when the gather was not aborted and the merge
-/// is one that can be written that way ([`merge::order`]).
-fn ordered(result: &GatherResult, config: &Config) -> std::io::Result<Option<merge::Ordered>> {
-    if result.aborted {
-        return Ok(None);
-    }
-    merge::order(&inputs(result), &config.merge).map_err(std::io::Error::other)
-}
-
-/// The merged table, unless fail-fast aborted the gather.
-fn usable(result: &GatherResult, config: &Config) -> std::io::Result<Option<Merged>> {
-    if result.aborted {
-        return Ok(None);
-    }
-    merge::merge(&inputs(result), &config.merge)
-        .map(Some)
-        .map_err(std::io::Error::other)
+        .collect();
+    let rows = if only_rows {
+        merge::merge_rows(&inputs, &config.merge)
+    } else {
+        merge::merge(&inputs, &config.merge).map(merge::Rows::Table)
+    };
+    rows.map(Some).map_err(std::io::Error::other)
 }

@@ -198,6 +198,32 @@ impl Layout {
 
 /// Merges each source's batches (`(source name, batches)`) as `spec` says.
 pub fn merge(inputs: &[(&str, &[RecordBatch])], spec: &MergeSpec) -> Result<Merged, ArrowError> {
+    match rows(inputs, spec, false)? {
+        Rows::Table(merged) => Ok(merged),
+        Rows::Ordered(ordered) => ordered.into_merged(),
+    }
+}
+
+/// A merge's rows: built into one table, or left in the sources' batches in their order.
+pub enum Rows {
+    /// The merged table.
+    Table(Merged),
+    /// A sorted merge without dedupe, for a caller that only writes the rows.
+    Ordered(Ordered),
+}
+
+/// [`merge`] for a caller that only writes the rows: a sorted merge without dedupe stops at the
+/// order ([`Rows::Ordered`]); any other is built into the table.
+pub fn merge_rows(inputs: &[(&str, &[RecordBatch])], spec: &MergeSpec) -> Result<Rows, ArrowError> {
+    rows(inputs, spec, true)
+}
+
+/// The merge, up to the order when `keep_order` allows it.
+fn rows(
+    inputs: &[(&str, &[RecordBatch])],
+    spec: &MergeSpec,
+    keep_order: bool,
+) -> Result<Rows, ArrowError> {
     let schema = union_schema(inputs.iter().flat_map(|(_, b)| b.iter()));
     let parts = Parts::new(inputs, &schema)?;
     let rows = parts.rows();
@@ -209,7 +235,22 @@ pub fn merge(inputs: &[(&str, &[RecordBatch])], spec: &MergeSpec) -> Result<Merg
     } else {
         0
     };
-    let sorted = gather_sorted(&schema, parts, &spec.sort, top_k, &mut warnings)?;
+    let sorted = if let Some(order) = sort_order(&schema, &parts, &spec.sort, top_k, &mut warnings)?
+    {
+        let ordered = Ordered::new(schema, parts, order, rows, Vec::new());
+        if keep_order && spec.dedupe.is_empty() {
+            return Ok(Rows::Ordered(Ordered {
+                warnings,
+                ..ordered
+            }));
+        }
+        ordered.into_batch()?
+    } else {
+        let data = arrow_select::concat::concat_batches(&parts.data, &parts.batches)?;
+        let mut all = data.columns().to_vec();
+        all.push(Arc::clone(&parts.source));
+        RecordBatch::try_new(schema, all)?
+    };
     let deduped = dedupe(sorted, &spec.dedupe, &mut warnings)?;
     let total = if spec.dedupe.is_empty() {
         rows
@@ -221,38 +262,11 @@ pub fn merge(inputs: &[(&str, &[RecordBatch])], spec: &MergeSpec) -> Result<Merg
     } else {
         deduped
     };
-    Ok(Merged {
+    Ok(Rows::Table(Merged {
         batch,
         total,
         warnings,
-    })
-}
-
-/// Every row of `parts` in the order of `keys`, copied once: only the key columns are
-/// concatenated to compute the order, then the rows are gathered straight from the parts.
-fn gather_sorted(
-    schema: &SchemaRef,
-    parts: Parts,
-    keys: &[SortKey],
-    limit: usize,
-    warnings: &mut Vec<String>,
-) -> Result<RecordBatch, ArrowError> {
-    let Some(order) = sort_order(schema, &parts, keys, limit, warnings)? else {
-        let data = arrow_select::concat::concat_batches(&parts.data, &parts.batches)?;
-        let mut all = data.columns().to_vec();
-        all.push(Arc::clone(&parts.source));
-        return RecordBatch::try_new(Arc::clone(schema), all);
-    };
-    let rows = parts.rows();
-    let ordered = Ordered::new(Arc::clone(schema), parts, order, rows, Vec::new());
-    let pairs = ordered.pairs(0, ordered.num_rows());
-    let mut all = interleave_columns(&ordered.parts.data, &ordered.parts.batches, &pairs)?;
-    all.push(arrow_select::take::take(
-        &ordered.parts.source,
-        &ordered.order,
-        None,
-    )?);
-    RecordBatch::try_new(Arc::clone(schema), all)
+    }))
 }
 
 /// The row order `keys` give (at most `limit` rows, 0: all), or `None` when no key names a
@@ -363,8 +377,30 @@ impl Ordered {
 
     /// The sources' batches in the merged data columns (no `_source`), unsorted.
     #[must_use]
-    pub fn parts(&self) -> Vec<RecordBatch> {
-        self.parts.batches.clone()
+    pub fn parts(&self) -> &[RecordBatch] {
+        &self.parts.batches
+    }
+
+    /// Every row in order as one batch, the columns gathered on every core.
+    fn into_batch(self) -> Result<RecordBatch, ArrowError> {
+        let pairs = self.pairs(0, self.num_rows());
+        let mut all = interleave_columns(&self.parts.data, &self.parts.batches, &pairs)?;
+        all.push(arrow_select::take::take(
+            &self.parts.source,
+            &self.order,
+            None,
+        )?);
+        RecordBatch::try_new(self.schema, all)
+    }
+
+    /// The merged table of these rows (the limit is already in the order).
+    pub fn into_merged(mut self) -> Result<Merged, ArrowError> {
+        let (total, warnings) = (self.total, std::mem::take(&mut self.warnings));
+        Ok(Merged {
+            batch: self.into_batch()?,
+            total,
+            warnings,
+        })
     }
 
     /// Rows `start..start + len` as a batch of the merged schema, copied out of the parts.
@@ -386,26 +422,6 @@ impl Ordered {
         let options = RecordBatchOptions::new().with_row_count(Some(len));
         RecordBatch::try_new_with_options(Arc::clone(&self.schema), columns, &options)
     }
-}
-
-/// [`merge`] up to the order, for a caller that writes the rows and needs no table: `None`
-/// when `spec` dedupes (that needs the whole table), sorts by nothing that is there, or there
-/// are no rows; [`merge`] then does it all.
-pub fn order(
-    inputs: &[(&str, &[RecordBatch])],
-    spec: &MergeSpec,
-) -> Result<Option<Ordered>, ArrowError> {
-    if !spec.dedupe.is_empty() {
-        return Ok(None);
-    }
-    let schema = union_schema(inputs.iter().flat_map(|(_, b)| b.iter()));
-    let parts = Parts::new(inputs, &schema)?;
-    let total = parts.rows();
-    let mut warnings = Vec::new();
-    let Some(order) = sort_order(&schema, &parts, &spec.sort, spec.limit, &mut warnings)? else {
-        return Ok(None);
-    };
-    Ok(Some(Ordered::new(schema, parts, order, total, warnings)))
 }
 
 /// Gathers `pairs` (part, row) from `parts`, one column per thread at a time: the columns are

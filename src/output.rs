@@ -214,12 +214,11 @@ fn attempt_json(a: &Attempt) -> serde_json::Value {
 /// [`json_warnings`] of a sorted merge's rows, before they are gathered: counted over the
 /// sources' batches when every row is kept, else over the kept rows (a limit's top rows).
 pub fn ordered_json_warnings(ordered: &Ordered) -> Result<Vec<String>, arrow_schema::ArrowError> {
-    let kept = if ordered.num_rows() == ordered.total {
-        ordered.parts()
-    } else {
-        vec![ordered.chunk(0, ordered.num_rows())?]
-    };
-    Ok(json_warnings_over(ordered.schema(), &kept))
+    if ordered.num_rows() == ordered.total {
+        return Ok(json_warnings_over(ordered.schema(), ordered.parts()));
+    }
+    let kept = ordered.chunk(0, ordered.num_rows())?;
+    Ok(json_warnings_over(ordered.schema(), &[kept]))
 }
 
 /// For the JSON formats: a warning for each float column holding NaN or an infinity, which

@@ -310,7 +310,9 @@ fn the_ordered_rows_chunk_by_chunk_are_the_merged_table() {
                 ..MergeSpec::default()
             };
             let whole = merge(&inputs, &spec).unwrap();
-            let ordered = order(&inputs, &spec).unwrap().expect("sorted, no dedupe");
+            let Rows::Ordered(ordered) = merge_rows(&inputs, &spec).unwrap() else {
+                panic!("sorted, no dedupe");
+            };
             assert_eq!(ordered.schema(), &whole.batch.schema());
             assert_eq!(ordered.num_rows(), whole.batch.num_rows(), "limit {limit}");
             assert_eq!(ordered.total, whole.total);
@@ -342,23 +344,28 @@ fn only_a_sorted_merge_without_dedupe_is_ordered_lazily() {
         sort: vec![key("n", false)],
         ..MergeSpec::default()
     };
-    assert!(order(&inputs, &sorted).unwrap().is_some());
+    let ordered = |inputs: &[(&str, &[RecordBatch])], spec: &MergeSpec| {
+        matches!(merge_rows(inputs, spec).unwrap(), Rows::Ordered(_))
+    };
+    assert!(ordered(&inputs, &sorted));
     let deduped = MergeSpec {
         dedupe: vec!["n".into()],
         ..sorted.clone()
     };
-    assert!(
-        order(&inputs, &deduped).unwrap().is_none(),
-        "dedupe needs the table"
-    );
-    assert!(
-        order(&inputs, &MergeSpec::default()).unwrap().is_none(),
-        "no sort"
-    );
+    assert!(!ordered(&inputs, &deduped), "dedupe needs the table");
+    assert!(!ordered(&inputs, &MergeSpec::default()), "no sort");
     let absent = MergeSpec {
         sort: vec![key("nope", false)],
         ..MergeSpec::default()
     };
-    assert!(order(&inputs, &absent).unwrap().is_none(), "no key column");
-    assert!(order(&[("a", &[])], &sorted).unwrap().is_none(), "no rows");
+    assert!(!ordered(&inputs, &absent), "no key column");
+    let Rows::Table(table) = merge_rows(&inputs, &absent).unwrap() else {
+        panic!("no key column: the table");
+    };
+    assert_eq!(
+        (table.batch.num_rows(), table.warnings),
+        (2, vec!["sort: no column \"nope\" in the result".to_owned()]),
+        "the table is built from the same pass, warned once"
+    );
+    assert!(!ordered(&[("a", &[])], &sorted), "no rows");
 }

@@ -150,12 +150,10 @@ pub struct Group {
     pub tag: usize,
     /// Its sources, in config order.
     pub members: Vec<usize>,
-    /// How many of them the filters show (all, with no filter).
-    pub shown: usize,
-    /// The first of them the filters show, in the panel's order (the top one when the tag is
-    /// expanded): the details' source while the cursor is on the tag's line.
-    pub first_shown: Option<usize>,
-    /// Shown members per state, in [`State::ALL`] order; sums to `shown`.
+    /// Those the filters show (all, with no filter), in the panel's order: the rows under the
+    /// tag's line when it is expanded.
+    pub shown: Vec<usize>,
+    /// Shown members per state, in [`State::ALL`] order; sums to `shown.len()`.
     pub counts: [usize; 7],
     /// Median latency of the shown members that finished this run.
     pub p50: Option<Duration>,
@@ -237,13 +235,8 @@ impl PanelIndex {
             ..Self::default()
         };
         if spec.grouped {
-            index.groups = groups::groups(sources, &shown, tags.len(), tags_of, elapsed);
-            for &i in &order {
-                for &t in &tags_of[i] {
-                    index.groups[t].first_shown.get_or_insert(i);
-                }
-            }
-            index.rows = groups::rows(&index.groups, &order, tags_of, tags, spec, sources);
+            index.groups = groups::groups(sources, &order, tags.len(), tags_of, elapsed);
+            index.rows = groups::rows(&index.groups, tags, spec, sources);
         } else {
             index.rows = order.into_iter().map(PanelRow::Source).collect();
         }

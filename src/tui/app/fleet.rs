@@ -181,7 +181,11 @@ impl App {
     fn select_cursor_source(&mut self) {
         let source = match self.cursor {
             Some(PanelRow::Source(i)) => Some(i),
-            Some(PanelRow::Group(g)) => self.index.groups.get(g).and_then(|g| g.first_shown),
+            Some(PanelRow::Group(g)) => self
+                .index
+                .groups
+                .get(g)
+                .and_then(|g| g.shown.first().copied()),
             None => None,
         };
         if let Some(i) = source {

@@ -7,14 +7,14 @@ use std::time::Duration;
 
 use super::{Group, PanelRow, PanelSpec, SourceSort, directed, is_descending};
 use crate::source::State;
-use crate::tui::app::{SourceView, percentile};
+use crate::tui::app::{SourceView, percentile_sorted};
 
-/// Each tag's members, and the state counts and latency percentiles of those the filters
-/// show (`shown`, per source): with the failure filter on, a tag's line counts its failures,
-/// not the members the filter hides.
+/// Each tag's members, and those the filters show (`order`: the shown sources in the panel's
+/// order) with their state counts and latency percentiles: with the failure filter on, a tag's
+/// line counts its failures, not the members the filter hides.
 pub(super) fn groups(
     sources: &[SourceView],
-    shown: &[bool],
+    order: &[usize],
     tags: usize,
     tags_of: &[Vec<usize>],
     elapsed: Duration,
@@ -25,15 +25,17 @@ pub(super) fn groups(
             ..Group::default()
         })
         .collect();
+    for (i, tags) in tags_of.iter().enumerate() {
+        for &t in tags {
+            groups[t].members.push(i);
+        }
+    }
     let mut latencies: Vec<Vec<Duration>> = vec![Vec::new(); tags];
-    for (i, s) in sources.iter().enumerate() {
+    for &i in order {
+        let s = &sources[i];
         let rank = State::ALL.iter().position(|&x| x == s.state).unwrap_or(0);
         for &t in &tags_of[i] {
-            groups[t].members.push(i);
-            if !shown[i] {
-                continue;
-            }
-            groups[t].shown += 1;
+            groups[t].shown.push(i);
             groups[t].counts[rank] += 1;
             if s.state.is_final()
                 && let Some(l) = s.latency(elapsed)
@@ -42,9 +44,10 @@ pub(super) fn groups(
             }
         }
     }
-    for (g, l) in groups.iter_mut().zip(&latencies) {
-        g.p50 = percentile(l, 50);
-        g.p95 = percentile(l, 95);
+    for (g, l) in groups.iter_mut().zip(&mut latencies) {
+        l.sort_unstable();
+        g.p50 = percentile_sorted(l, 50);
+        g.p95 = percentile_sorted(l, 95);
     }
     groups
 }
@@ -53,27 +56,19 @@ pub(super) fn groups(
 /// with no shown member are left out.
 pub(super) fn rows(
     groups: &[Group],
-    order: &[usize],
-    tags_of: &[Vec<usize>],
     tags: &[String],
     spec: &PanelSpec,
     sources: &[SourceView],
 ) -> Vec<PanelRow> {
-    let mut shown_in: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
-    for &i in order {
-        for &t in &tags_of[i] {
-            shown_in[t].push(i);
-        }
-    }
     let mut tag_order: Vec<usize> = (0..groups.len())
-        .filter(|&t| !shown_in[t].is_empty())
+        .filter(|&t| !groups[t].shown.is_empty())
         .collect();
     let desc = is_descending(spec);
     let failed = |t: usize| {
         let c = &groups[t].counts;
         c[3] + c[4] + c[5]
     };
-    let rows_of = |t: usize| -> u64 { shown_in[t].iter().map(|&i| sources[i].rows).sum() };
+    let rows_of = |t: usize| -> u64 { groups[t].shown.iter().map(|&i| sources[i].rows).sum() };
     tag_order.sort_by(|&a, &b| {
         let by_name = tags[a].cmp(&tags[b]);
         match spec.sort {
@@ -89,7 +84,7 @@ pub(super) fn rows(
     for t in tag_order {
         rows.push(PanelRow::Group(t));
         if expanded.contains(&t) {
-            rows.extend(shown_in[t].iter().map(|&i| PanelRow::Source(i)));
+            rows.extend(groups[t].shown.iter().map(|&i| PanelRow::Source(i)));
         }
     }
     rows

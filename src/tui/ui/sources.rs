@@ -147,10 +147,10 @@ fn group_line(app: &App, tag: usize, width: usize) -> Line<'static> {
 /// A group's size: `500`, or `12/500` when the filters hide some of its members.
 fn members(g: &crate::tui::fleet::Group) -> String {
     let all = count(g.members.len() as u64);
-    if g.shown == g.members.len() {
+    if g.shown.len() == g.members.len() {
         all
     } else {
-        format!("{}/{all}", count(g.shown as u64))
+        format!("{}/{all}", count(g.shown.len() as u64))
     }
 }
 
