@@ -56,6 +56,18 @@ fn finish(app: &mut App, g: u64, i: usize) {
     }
 }
 
+/// A fleet of `n` sources in its first run, every source finished as [`finish`] says; the
+/// run's generation and start.
+fn all_finished(n: usize) -> (App, u64, Instant) {
+    let t0 = Instant::now();
+    let mut app = app(&fleet_config(n), t0);
+    let g = run(&mut app);
+    for i in 0..n {
+        finish(&mut app, g, i);
+    }
+    (app, g, t0)
+}
+
 fn shown(app: &App) -> Vec<String> {
     app.index
         .rows
@@ -273,12 +285,7 @@ fn latency_figures_across_sources_and_across_runs() {
 
 #[test]
 fn clicks_filter_by_a_count_and_select_a_row() {
-    let t0 = Instant::now();
-    let mut app = app(&fleet_config(30), t0);
-    let g = run(&mut app);
-    for i in 0..30 {
-        finish(&mut app, g, i);
-    }
+    let (mut app, g, _) = all_finished(30);
     gather_done(&mut app, g, 3001);
     let s = screen(&app, 140, 45);
     let counts = s.lines().nth(1).unwrap();
@@ -324,12 +331,7 @@ fn the_sources_filter_matches_names_and_tags_while_typing() {
 
 /// The fleet of 60 after its run, sorted by latency, failures only.
 fn fleet_screen(view: View) -> App {
-    let t0 = Instant::now();
-    let mut app = app(&fleet_config(60), t0);
-    let g = run(&mut app);
-    for i in 0..60 {
-        finish(&mut app, g, i);
-    }
+    let (mut app, g, _) = all_finished(60);
     gather_done(&mut app, g, 3001);
     app.update(Action::SourcesSortNext);
     app.view = view;
@@ -368,12 +370,7 @@ fn snapshot_distribution() {
 
 #[test]
 fn grouped_with_the_failure_filter_the_details_show_a_failed_source_of_the_tag() {
-    let t0 = Instant::now();
-    let mut app = app(&fleet_config(40), t0);
-    let g = run(&mut app);
-    for i in 0..40 {
-        finish(&mut app, g, i);
-    }
+    let (mut app, _, t0) = all_finished(40);
     step(&mut app, Action::Tick(t0 + ms(300)));
     app.update(Action::ToggleGroups);
     app.update(Action::StateFilterNext);
